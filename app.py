@@ -1,0 +1,33 @@
+"""Generative Models Playground: `python app.py`, then open the printed address."""
+from __future__ import annotations
+
+import argparse
+import os
+
+import gradio as gr
+
+from playground import CSS, build_app
+from playground.runs import TRAIN_SLOTS
+
+THEME = gr.themes.Soft(text_size=gr.themes.sizes.text_lg)
+
+demo = build_app()
+# Queue: bounded so a crowd can't pile up unbounded work; every run lives in its visitor's session.
+demo.queue(max_size=64, default_concurrency_limit=max(4, TRAIN_SLOTS))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--host", default=None, help="address to listen on (default: Gradio's, or GRADIO_SERVER_NAME)")
+    p.add_argument("--port", type=int, default=None, help="port (default: Gradio's, or GRADIO_SERVER_PORT)")
+    p.add_argument("--share", action="store_true", help="create a public gradio.live link")
+    p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:1 or mps")
+    a = p.parse_args()
+    if a.device:
+        os.environ["PLAYGROUND_DEVICE"] = a.device
+    demo.launch(server_name=a.host, server_port=a.port, share=a.share, theme=THEME, css=CSS,
+                max_file_size="50mb")
+
+
+if __name__ == "__main__":
+    main()

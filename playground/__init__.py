@@ -1,0 +1,39 @@
+"""Generative Models Playground, the Gradio half: tabs, forms, figures. Holds no model math."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import gradio as gr
+
+from .figures import SCATTER_CSS
+
+# One tab per family, in the order a course meets them.
+TABS = ["ae", "vae", "vqvae", "gan", "diffusion", "tdvae"]
+
+CSS = SCATTER_CSS + """
+.pg-status { font-size: 16px; }
+.pg-equation { font-size: 16px; }
+.pg-train button, button.pg-train { font-size: 18px; }
+footer { display: none !important; }
+"""
+
+HEADER = """# Generative Models Playground
+Pick a family, choose data and hyperparameters, press **▶ Train** and watch it learn.
+Everything trains live in your browser session (CPU is fine); **■ Stop** keeps the model for every view."""
+
+
+def available_tabs() -> list[str]:
+    return [t for t in TABS if importlib.util.find_spec(f"playground.tabs.{t}") is not None]
+
+
+def build_app(delete_cache: tuple[int, int] | None = (600, 1800)) -> gr.Blocks:
+    """The whole app. ``delete_cache``: yielded images are cached files; sweep them (every, older than) s."""
+    with gr.Blocks(title="Generative Models Playground", delete_cache=delete_cache) as demo:
+        gr.Markdown(HEADER)
+        with gr.Tabs(selected="vae"):
+            for name in available_tabs():
+                mod = importlib.import_module(f"playground.tabs.{name}")
+                with gr.Tab(mod.TITLE, id=name):
+                    mod.build()
+    return demo

@@ -1,0 +1,184 @@
+"""Pure functions: metrics -> plotly figures, tensors -> image grids, points -> hoverable scatter.
+
+Figures are built from numpy arrays on a template registered once (per-figure templates and
+plotly express cost tens of ms each); curves are downsampled by ``History.series``.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import torch
+from gradio.components.plot import PlotData
+from PIL import Image
+
+PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777",
+           "#4b5563", "#65a30d"]
+
+pio.templates["playground"] = go.layout.Template(layout=go.Layout(
+    font=dict(size=15, family="Inter, Arial, sans-serif"), colorway=PALETTE, paper_bgcolor="white",
+    plot_bgcolor="#f8fafc", margin=dict(l=55, r=15, t=45, b=45), hovermode="x unified",
+    legend=dict(orientation="h", y=-0.18),
+    xaxis=dict(gridcolor="#e2e8f0", zeroline=False), yaxis=dict(gridcolor="#e2e8f0", zeroline=False)))
+pio.templates.default = "playground"
+_TEMPLATE = pio.templates["playground"].to_plotly_json()      # serialised once, reused by every figure
+
+PRETTY = {"recon": "recon", "kl": "KL", "total": "total", "neg_elbo": "−ELBO", "beta": "β"}
+
+
+def _json_default(o):
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    raise TypeError(type(o))
+
+
+def fig(data: list[dict], layout: dict) -> PlotData:
+    """A plotly figure from plain dicts, serialised straight to JSON for gr.Plot.
+
+    Building ``go.Figure`` objects validates every property (tens of ms per update); live views
+    are redrawn a few times a second, so they skip it. NaN becomes null (a gap in a line).
+    """
+    layout = {"template": _TEMPLATE, **layout}
+    text = json.dumps({"data": data, "layout": layout}, default=_json_default, allow_nan=True)
+    return PlotData(type="plotly", plot=text.replace("NaN", "null").replace("Infinity", "null"))
+
+
+def _axis(i: int, name: str) -> str:
+    return name if i == 0 else f"{name}{i + 1}"
+
+
+def curves(history, groups: list[list[str]], titles: list[str] | None = None, height: int = 330) -> PlotData:
+    """One panel per group of terms, side by side: per-step lines and per-epoch means (dots)."""
+    n = max(1, len(groups))
+    gap = 0.06
+    width = (1 - gap * (n - 1)) / n
+    traces, layout = [], {}
+    for i, keys in enumerate(groups):
+        xa, ya = _axis(i, "x"), _axis(i, "y")
+        for j, k in enumerate(keys):
+            if k not in history.terms:
+                continue
+            x, y = history.series(k)
+            color = PALETTE[(i + j) % len(PALETTE)]
+            traces.append(dict(type="scatter", x=x, y=y, mode="lines", name=PRETTY.get(k, k), xaxis=xa, yaxis=ya,
+                               line=dict(width=2, color=color), showlegend=len(keys) > 1))
+            if history.epochs and k in history.epochs[0]:
+                ex = np.array([e["step"] for e in history.epochs[-500:]], dtype=np.float64)
+                ey = np.array([e[k] for e in history.epochs[-500:]], dtype=np.float64)
+                traces.append(dict(type="scatter", x=ex, y=ey, mode="markers", name=f"{PRETTY.get(k, k)} (epoch)",
+                                   xaxis=xa, yaxis=ya, showlegend=False,
+                                   marker=dict(size=7, color=color, line=dict(width=1, color="white"))))
+        lo = i * (width + gap)
+        layout[_axis(i, "xaxis")] = dict(domain=[lo, lo + width], anchor=ya, title=dict(text="step"))
+        layout[_axis(i, "yaxis")] = dict(anchor=xa, gridcolor="#e2e8f0")
+    anns = [dict(text=f"<b>{t}</b>", x=i * (width + gap) + width / 2, y=1.0, xref="paper", yref="paper",
+                 yanchor="bottom", showarrow=False, font=dict(size=16))
+            for i, t in enumerate(titles or [" + ".join(PRETTY.get(k, k) for k in g) for g in groups])]
+    return fig(traces, dict(height=height, annotations=anns, **layout))
+
+
+def bars(values, title: str, threshold: float | None = None, xlabel: str = "latent dimension",
+         ylabel: str = "KL (nats)", height: int = 300) -> PlotData:
+    """A bar per dimension; bars under ``threshold`` are grey (collapsed units)."""
+    v = np.asarray(values, dtype=np.float64)
+    colors = [PALETTE[0] if threshold is None or x > threshold else "#cbd5e1" for x in v]
+    shapes = [] if threshold is None else [dict(type="line", xref="paper", x0=0, x1=1, y0=threshold, y1=threshold,
+                                                line=dict(dash="dot", color="#64748b"))]
+    return fig([dict(type="bar", x=np.arange(len(v)), y=v, marker=dict(color=colors))],
+               dict(height=height, title=dict(text=title, font=dict(size=15)), hovermode="closest", shapes=shapes,
+                    xaxis=dict(title=dict(text=xlabel), dtick=1 if len(v) <= 32 else None),
+                    yaxis=dict(title=dict(text=ylabel))))
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """(N, C, H, W) floats in [0, 1] -> (N, H, W, 3) uint8."""
+    x = images.detach().float().clamp(0, 1).cpu()
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    return (x.permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)
+
+
+def grid(images: torch.Tensor, nrow: int = 8, pad: int = 1, target: int = 560, pad_value: int = 255) -> np.ndarray:
+    """Tile images into one crisp picture, upscaled by an integer factor to about ``target`` px wide."""
+    imgs = to_uint8(images)
+    n, h, w, _ = imgs.shape
+    ncol = min(nrow, n)
+    rows = -(-n // ncol)
+    out = np.full((rows * (h + pad) + pad, ncol * (w + pad) + pad, 3), pad_value, np.uint8)
+    for i in range(n):
+        r, c = divmod(i, ncol)
+        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = imgs[i]
+    scale = max(1, target // out.shape[1])
+    return np.kron(out, np.ones((scale, scale, 1), np.uint8)) if scale > 1 else out
+
+
+def _png_b64(img: np.ndarray, scale: int) -> str:
+    im = Image.fromarray(img).resize((img.shape[1] * scale, img.shape[0] * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", optimize=False)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def thumbnails(images: torch.Tensor, px: int = 84) -> tuple[list[str], int, int]:
+    """Base64 PNGs of the images at their own size (the SVG scales them up, pixelated), so the
+    page stays light; computed once per run and reused by every update."""
+    imgs = to_uint8(images)
+    scale = max(1, px // imgs.shape[1])
+    return [_png_b64(im, 1) for im in imgs], imgs.shape[2] * scale, imgs.shape[1] * scale
+
+
+def scatter_html(points: np.ndarray, labels, thumbs: tuple[list[str], int, int] | None, title: str,
+                 class_names: list[str] | None = None, size: int = 520) -> str:
+    """An SVG scatter coloured by label; hovering a point shows its image (pure CSS, no JS).
+
+    ``thumbs`` comes from :func:`thumbnails` (so a live update only moves the points).
+    """
+    p = np.asarray(points, dtype=np.float64)
+    if len(p) == 0:
+        return "<p>No points.</p>"
+    lo, hi = p.min(0), p.max(0)
+    span = np.where(hi - lo > 1e-9, hi - lo, 1.0)
+    m = 18
+    xy = m + (p - lo) / span * (size - 2 * m)
+    xy[:, 1] = size - xy[:, 1]
+    labels = None if labels is None else np.asarray(labels)
+    b64, tw, th = thumbs if thumbs is not None else (None, 0, 0)
+    dots, pops = [], []
+    for i, (x, y) in enumerate(xy):
+        lab = int(labels[i]) if labels is not None else 0
+        color = PALETTE[lab % len(PALETTE)]
+        name = html.escape(class_names[lab]) if class_names and lab < len(class_names) else str(lab)
+        pop = ""
+        if b64 is not None:
+            ix, iy = min(x + 8, size - tw - 2), max(2, y - th - 8)
+            pop = (f'<g class="pop"><rect x="{ix - 3:.0f}" y="{iy - 3:.0f}" width="{tw + 6}" height="{th + 22}" '
+                   f'fill="white" stroke="#334155"/><image x="{ix:.0f}" y="{iy:.0f}" width="{tw}" height="{th}" '
+                   f'href="data:image/png;base64,{b64[i]}" style="image-rendering:pixelated"/>'
+                   f'<text x="{ix:.0f}" y="{iy + th + 15:.0f}" font-size="13">label {name}</text></g>')
+        dots.append(f'<g class="pt"><circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{color}" fill-opacity="0.8"/>'
+                    f'{pop}</g>')
+    legend = ""
+    if labels is not None and class_names:
+        items = [f'<span style="color:{PALETTE[i % len(PALETTE)]};font-size:20px">●</span> {html.escape(c)}'
+                 for i, c in enumerate(class_names[:20])]
+        legend = '<div class="pg-legend">' + " &nbsp; ".join(items) + "</div>"
+    return (f'<div class="pg-scatter"><div class="pg-title">{html.escape(title)}</div>'
+            f'<svg viewBox="0 0 {size} {size}" width="100%" style="max-width:{size}px">'
+            f'<rect width="{size}" height="{size}" fill="#f8fafc"/>{"".join(dots)}</svg>{legend}</div>')
+
+
+SCATTER_CSS = """
+.pg-scatter .pop { display: none; pointer-events: none; }
+.pg-scatter .pt:hover .pop { display: inline; }
+.pg-scatter .pt:hover circle { r: 8; stroke: #0f172a; stroke-width: 2; }
+.pg-scatter svg g.pt:hover { isolation: isolate; }
+.pg-scatter .pg-title { font-weight: 600; font-size: 17px; margin: 4px 0; }
+.pg-scatter .pg-legend { font-size: 15px; margin-top: 4px; }
+"""

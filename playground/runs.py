@@ -1,0 +1,71 @@
+"""Per-session run state and the streaming training handler.
+
+A visitor's :class:`trainers.loop.Run` lives in a ``gr.State`` (never in a module global), so every
+visitor of a hosted app has their own runs. Training stays inside the generator: Stop cancels it at
+its next yield, which comes at most ``RENDER_EVERY`` seconds after the previous one.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Callable, Iterator
+
+import torch
+
+from trainers.base import Diverged
+from trainers.loop import Run, train
+
+RENDER_EVERY = float(os.environ.get("PLAYGROUND_RENDER_EVERY", "0.5"))    # seconds between UI updates
+MAX_SECONDS = float(os.environ.get("PLAYGROUND_MAX_SECONDS", "900"))     # one Train press, at most
+TRAIN_SLOTS = int(os.environ.get("PLAYGROUND_TRAIN_SLOTS", str(max(2, os.cpu_count() or 2))))
+STATE_TTL = 2 * 3600                                                      # seconds a run outlives its last update
+
+
+def free_run(run: Run | None) -> None:
+    """gr.State's delete callback: drop the model's memory as soon as a session ends."""
+    if run is not None:
+        run.model = None  # type: ignore[assignment]
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
+class Timing:
+    """How the wall time of one Train press splits between training and drawing."""
+
+    def __init__(self, run: Run) -> None:
+        self.train0 = run.train_seconds
+        self.render = 0.0
+        self.run = run
+
+    @property
+    def render_share(self) -> float:
+        train = self.run.train_seconds - self.train0
+        return self.render / max(1e-9, train + self.render)
+
+
+def stream(run: Run, steps: int, render: Callable[[Run], list[Any]], status: Callable[[Run, Timing, str], str]
+           ) -> Iterator[list[Any]]:
+    """Train ``run`` for ``steps`` steps, yielding ``[status, *render(run)]`` a few times a second."""
+    timing = Timing(run)
+    last, wait = 0.0, RENDER_EVERY     # render at the very first step: the curve appears at once
+    message = ""
+    try:
+        for _ in train(run, steps=steps, seconds=MAX_SECONDS):
+            if time.perf_counter() - last >= wait:
+                t0 = time.perf_counter()
+                outs = render(run)
+                spent = time.perf_counter() - t0
+                timing.render += spent
+                # drawing may take at most ~10% of the time: a slow machine draws less often
+                wait = max(RENDER_EVERY, 9 * spent)
+                yield [status(run, timing, "training…"), *outs]
+                last = time.perf_counter()
+        message = "done: press **Train** to continue."
+        if run.train_seconds - timing.train0 >= MAX_SECONDS - 1:
+            message = f"paused after {MAX_SECONDS:.0f} s (the limit of one press): press **Train** to continue."
+    except Diverged as e:
+        message = f"⚠️ {e}"
+    t0 = time.perf_counter()
+    outs = render(run)
+    timing.render += time.perf_counter() - t0
+    yield [status(run, timing, message), *outs]

@@ -1,0 +1,97 @@
+"""The VAE tab driven as a user (or an API client) drives it: through the running app."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from conftest import stream_until
+
+SETTINGS = dict(beta=1.0, warmup_epochs=0, conditional=False, recon="bce", latent_dim=8, arch="mlp",
+                hidden=128, lr=1e-3, batch_size=128, seed=0)
+
+
+def step_of(status: str) -> int:
+    m = re.search(r"step ([\d,]+)", status)
+    return int(m.group(1).replace(",", "")) if m else -1
+
+
+def train(client, steps=100_000, data="digits", **kw):
+    return client.submit(data, None, steps, *{**SETTINGS, **kw}.values(), api_name="/vae_train")
+
+
+def test_train_streams_views_then_stop_keeps_the_model(client):
+    job = train(client)
+    out = stream_until(job, lambda o: step_of(o[0]) >= 30 and o[1] is not None, timeout=180)
+    status, curves, recon, samples, kl, scatter, trav, interp, manifold = out
+    assert "cpu" in status and "steps/s" in status
+    assert curves is not None and "plot" in str(curves).lower()
+    for img in (recon, samples, trav, interp):
+        assert img, "an image view is empty"
+    assert "<svg" in scatter and "data:image/png;base64" in scatter, "the latent scatter has no hover images"
+    job.cancel()
+    stopped_at = step_of(job.outputs()[-1][0])
+    # the stopped model still serves every view: a t-SNE of the latent means
+    proj, *views = client.predict(api_name="/vae_tsne")
+    assert "t-SNE" in views[3]
+    # Train again continues from where it stopped
+    job2 = train(client, steps=20)
+    final = stream_until(job2, lambda o: "done" in o[0], timeout=180)
+    assert "continuing" in job2.outputs()[0][0]
+    assert step_of(final[0]) >= stopped_at + 20
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(beta=500.0), "maximum value 100"),
+    (dict(latent_dim=1), "minimum value 2"),
+    (dict(recon="l1"), "'bce', 'mse'"),
+    (dict(lr=0.0), "minimum value 1e-05"),
+    (dict(batch_size=2.5), "batch size must be a whole number"),
+    (dict(data="moons"), "moons"),
+    (dict(steps=0), "minimum value 1"),
+])
+def test_bad_inputs_get_a_clear_message_and_the_app_keeps_serving(client, change, message):
+    change = dict(change)
+    data = change.pop("data", "digits")
+    steps = change.pop("steps", 10)
+    with pytest.raises(AppError) as e:
+        train(client, steps=steps, data=data, **change).result(timeout=120)
+    assert message.lower() in str(e.value).lower()
+    assert "Traceback" not in str(e.value)
+    # the app still serves this visitor
+    final = train(client, steps=5).result(timeout=180)
+    assert step_of(final[0]) >= 5
+
+
+def test_views_before_training_say_train_first(client):
+    with pytest.raises(AppError, match="Train a model first"):
+        client.predict(api_name="/vae_tsne")
+
+
+def test_two_visitors_have_their_own_runs(client, app_url):
+    from gradio_client import Client
+    other = Client(app_url, verbose=False)
+    train(client, steps=10).result(timeout=180)
+    with pytest.raises(AppError, match="Train a model first"):
+        other.predict(api_name="/vae_tsne")
+
+
+def test_export_then_import_restores_the_run(client, app_url):
+    from gradio_client import Client
+    final = train(client, steps=40).result(timeout=180)
+    path = client.predict(api_name="/vae_export")
+    assert str(path).endswith(".zip")
+    other = Client(app_url, verbose=False)
+    out = other.predict("digits", None, handle_file(path), api_name="/vae_import")
+    assert "imported" in out[0] and step_of(out[0]) == step_of(final[0])
+
+
+def test_a_run_that_diverges_stops_with_a_message_and_keeps_good_weights(client):
+    final = train(client, steps=400, lr=1.0).result(timeout=180)
+    status = final[0]
+    assert "diverged" in status and "last good weights" in status
+    assert step_of(status) < 400
+    proj, *views = client.predict(api_name="/vae_tsne")    # the restored model still works
+    assert "nan" not in views[3].split("<svg")[1][:2000].lower()
