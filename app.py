@@ -8,10 +8,12 @@ import gradio as gr
 
 from playground import CSS, build_app
 from playground.runs import TRAIN_SLOTS
+from trainers.data import load
 
 THEME = gr.themes.Soft(text_size=gr.themes.sizes.text_lg)
 
 demo = build_app()
+load("digits")      # warm the shared data cache (imports scikit-learn): the first Train press starts at once
 # Queue: bounded so a crowd can't pile up unbounded work; every run lives in its visitor's session.
 demo.queue(max_size=64, default_concurrency_limit=max(4, TRAIN_SLOTS))
 

@@ -23,7 +23,7 @@ PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#c
 pio.templates["playground"] = go.layout.Template(layout=go.Layout(
     font=dict(size=15, family="Inter, Arial, sans-serif"), colorway=PALETTE, paper_bgcolor="white",
     plot_bgcolor="#f8fafc", margin=dict(l=55, r=15, t=45, b=45), hovermode="x unified",
-    legend=dict(orientation="h", y=-0.18),
+    legend=dict(x=0.99, xanchor="right", y=0.99, yanchor="top", bgcolor="rgba(255,255,255,0.7)"),
     xaxis=dict(gridcolor="#e2e8f0", zeroline=False), yaxis=dict(gridcolor="#e2e8f0", zeroline=False)))
 pio.templates.default = "playground"
 _TEMPLATE = pio.templates["playground"].to_plotly_json()      # serialised once, reused by every figure
@@ -50,12 +50,18 @@ def fig(data: list[dict], layout: dict) -> PlotData:
     return PlotData(type="plotly", plot=text.replace("NaN", "null").replace("Infinity", "null"))
 
 
+DASHES = ["solid", "dash", "dot", "dashdot"]
+
+
 def _axis(i: int, name: str) -> str:
     return name if i == 0 else f"{name}{i + 1}"
 
 
 def curves(history, groups: list[list[str]], titles: list[str] | None = None, height: int = 330) -> PlotData:
-    """One panel per group of terms, side by side: per-step lines and per-epoch means (dots)."""
+    """One panel per group of terms, side by side: per-step lines and per-epoch means (dots).
+
+    Terms sharing a panel are told apart by dash (solid, dashed, dotted), named in the panel's title.
+    """
     n = max(1, len(groups))
     gap = 0.06
     width = (1 - gap * (n - 1)) / n
@@ -68,7 +74,7 @@ def curves(history, groups: list[list[str]], titles: list[str] | None = None, he
             x, y = history.series(k)
             color = PALETTE[(i + j) % len(PALETTE)]
             traces.append(dict(type="scatter", x=x, y=y, mode="lines", name=PRETTY.get(k, k), xaxis=xa, yaxis=ya,
-                               line=dict(width=2, color=color), showlegend=len(keys) > 1))
+                               line=dict(width=2, color=color, dash=DASHES[j % len(DASHES)]), showlegend=False))
             if history.epochs and k in history.epochs[0]:
                 ex = np.array([e["step"] for e in history.epochs[-500:]], dtype=np.float64)
                 ey = np.array([e[k] for e in history.epochs[-500:]], dtype=np.float64)
@@ -80,8 +86,14 @@ def curves(history, groups: list[list[str]], titles: list[str] | None = None, he
         layout[_axis(i, "yaxis")] = dict(anchor=xa, gridcolor="#e2e8f0")
     anns = [dict(text=f"<b>{t}</b>", x=i * (width + gap) + width / 2, y=1.0, xref="paper", yref="paper",
                  yanchor="bottom", showarrow=False, font=dict(size=16))
-            for i, t in enumerate(titles or [" + ".join(PRETTY.get(k, k) for k in g) for g in groups])]
-    return fig(traces, dict(height=height, annotations=anns, **layout))
+            for i, t in enumerate(titles or [_group_title(g) for g in groups])]
+    return fig(traces, dict(height=height, annotations=anns, margin=dict(t=60), **layout))
+
+
+def _group_title(keys: list[str]) -> str:
+    if len(keys) == 1:
+        return PRETTY.get(keys[0], keys[0])
+    return " · ".join(f"{PRETTY.get(k, k)} ({DASHES[j % len(DASHES)]})" for j, k in enumerate(keys))
 
 
 def bars(values, title: str, threshold: float | None = None, xlabel: str = "latent dimension",
@@ -135,50 +147,53 @@ def thumbnails(images: torch.Tensor, px: int = 84) -> tuple[list[str], int, int]
 
 
 def scatter_html(points: np.ndarray, labels, thumbs: tuple[list[str], int, int] | None, title: str,
-                 class_names: list[str] | None = None, size: int = 520) -> str:
-    """An SVG scatter coloured by label; hovering a point shows its image (pure CSS, no JS).
+                 class_names: list[str] | None = None, size: int = 540) -> str:
+    """A scatter coloured by label; hovering a point shows its image (HTML + CSS, no JS).
 
     ``thumbs`` comes from :func:`thumbnails` (so a live update only moves the points).
     """
     p = np.asarray(points, dtype=np.float64)
     if len(p) == 0:
         return "<p>No points.</p>"
-    lo, hi = p.min(0), p.max(0)
+    finite = np.isfinite(p).all(1)
+    lo, hi = (p[finite].min(0), p[finite].max(0)) if finite.any() else (np.zeros(2), np.ones(2))
     span = np.where(hi - lo > 1e-9, hi - lo, 1.0)
-    m = 18
-    xy = m + (p - lo) / span * (size - 2 * m)
-    xy[:, 1] = size - xy[:, 1]
+    xy = np.nan_to_num((p - lo) / span, nan=0.5) * 100          # percent of the box
     labels = None if labels is None else np.asarray(labels)
     b64, tw, th = thumbs if thumbs is not None else (None, 0, 0)
-    dots, pops = [], []
+    dots = []
     for i, (x, y) in enumerate(xy):
         lab = int(labels[i]) if labels is not None else 0
         color = PALETTE[lab % len(PALETTE)]
         name = html.escape(class_names[lab]) if class_names and lab < len(class_names) else str(lab)
         pop = ""
         if b64 is not None:
-            ix, iy = min(x + 8, size - tw - 2), max(2, y - th - 8)
-            pop = (f'<g class="pop"><rect x="{ix - 3:.0f}" y="{iy - 3:.0f}" width="{tw + 6}" height="{th + 22}" '
-                   f'fill="white" stroke="#334155"/><image x="{ix:.0f}" y="{iy:.0f}" width="{tw}" height="{th}" '
-                   f'href="data:image/png;base64,{b64[i]}" style="image-rendering:pixelated"/>'
-                   f'<text x="{ix:.0f}" y="{iy + th + 15:.0f}" font-size="13">label {name}</text></g>')
-        dots.append(f'<g class="pt"><circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{color}" fill-opacity="0.8"/>'
-                    f'{pop}</g>')
+            side = "right:10px" if x > 60 else "left:10px"
+            pop = (f'<span class="pop" style="{side}"><img src="data:image/png;base64,{b64[i]}" '
+                   f'width="{tw}" height="{th}"><br>label {name}</span>')
+        dots.append(f'<i class="pt" style="left:{x:.1f}%;top:{100 - y:.1f}%;background:{color}">{pop}</i>')
     legend = ""
     if labels is not None and class_names:
         items = [f'<span style="color:{PALETTE[i % len(PALETTE)]};font-size:20px">●</span> {html.escape(c)}'
                  for i, c in enumerate(class_names[:20])]
         legend = '<div class="pg-legend">' + " &nbsp; ".join(items) + "</div>"
     return (f'<div class="pg-scatter"><div class="pg-title">{html.escape(title)}</div>'
-            f'<svg viewBox="0 0 {size} {size}" width="100%" style="max-width:{size}px">'
-            f'<rect width="{size}" height="{size}" fill="#f8fafc"/>{"".join(dots)}</svg>{legend}</div>')
+            f'<div class="pg-box" style="max-width:{size}px"><div class="pg-area">{"".join(dots)}</div></div>'
+            f'{legend}</div>')
 
 
 SCATTER_CSS = """
-.pg-scatter .pop { display: none; pointer-events: none; }
-.pg-scatter .pt:hover .pop { display: inline; }
-.pg-scatter .pt:hover circle { r: 8; stroke: #0f172a; stroke-width: 2; }
-.pg-scatter svg g.pt:hover { isolation: isolate; }
+.pg-scatter .pg-box { position: relative; width: 100%; aspect-ratio: 1; background: #f8fafc;
+  border-radius: 8px; }
+.pg-scatter .pg-area { position: absolute; inset: 16px; }
+.pg-scatter .pt { position: absolute; width: 9px; height: 9px; margin: -4.5px; border-radius: 50%;
+  opacity: 0.85; }
+.pg-scatter .pt:hover { z-index: 10; opacity: 1; outline: 2px solid #0f172a; transform: scale(1.6); }
+.pg-scatter .pop { display: none; position: absolute; bottom: 10px; background: white; padding: 4px;
+  border: 1px solid #334155; border-radius: 4px; font-size: 9px; font-style: normal; line-height: 1.2;
+  white-space: nowrap; color: #0f172a; }
+.pg-scatter .pop img { image-rendering: pixelated; display: block; }
+.pg-scatter .pt:hover .pop { display: block; }
 .pg-scatter .pg-title { font-weight: 600; font-size: 17px; margin: 4px 0; }
 .pg-scatter .pg-legend { font-size: 15px; margin-top: 4px; }
 """

@@ -55,9 +55,11 @@ class Panel:
     def build_controls(self) -> None:
         """The left column: call inside a ``gr.Column``."""
         self.state = gr.State(None, time_to_live=runs.STATE_TTL, delete_callback=runs.free_run)
-        gr.Markdown(self.equation, latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
-                                                     {"left": "$", "right": "$", "display": False}],
-                    elem_classes=["pg-equation"])
+        with gr.Row():
+            self.train_btn = gr.Button("▶ Train", variant="primary", elem_classes=["pg-train"])
+            self.stop_btn = gr.Button("■ Stop", variant="stop", elem_classes=["pg-stop"])
+            self.reset_btn = gr.Button("↺ Reset", elem_classes=["pg-reset"])
+        self.status = gr.Markdown("Press **▶ Train** to start.", elem_classes=["pg-status"])
         if self.presets:
             with gr.Group():
                 self.preset = gr.Dropdown(["—"] + list(self.presets), value="—", label="Teaching presets",
@@ -65,20 +67,21 @@ class Panel:
                 self.preset_note = gr.Markdown("")
         self.data = gr.Dropdown(self.datasets, value=self.datasets[0], label="Data")
         self.upload = gr.File(label="Your data", file_types=self.upload_types, visible=False, type="filepath")
-        self.form = forms.build_form(self.config_cls, exclude=self.exclude)
         self.steps = gr.Slider(1, 100_000, value=self.default_steps, step=10, label="Steps per Train press")
-        with gr.Row():
-            self.train_btn = gr.Button("▶ Train", variant="primary", elem_classes=["pg-train"])
-            self.stop_btn = gr.Button("■ Stop", variant="stop", elem_classes=["pg-stop"])
-            self.reset_btn = gr.Button("↺ Reset", elem_classes=["pg-reset"])
-        self.status = gr.Markdown("Press **Train** to start.", elem_classes=["pg-status"])
+        self.form = forms.build_form(self.config_cls, exclude=self.exclude)
         with gr.Accordion("Export / import the run", open=False):
             self.export_btn = gr.Button("Export weights + config + metrics")
             self.export_file = gr.File(label="Run (.zip: safetensors, config.json, metrics.csv)", interactive=False)
             self.import_file = gr.File(label="Import a run (.zip exported here)", file_types=[".zip"], type="filepath")
 
     def build_curves(self) -> gr.Plot:
-        self.curves = gr.Plot(label="Loss terms: lines per step, dots per epoch", elem_classes=["pg-curves"])
+        """The top of the right column: the equation being trained, then the live loss curves."""
+        with gr.Accordion("The equation it trains", open=True):
+            gr.Markdown(self.equation, latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
+                                                         {"left": "$", "right": "$", "display": False}],
+                        elem_classes=["pg-equation"])
+        self.curves = gr.Plot(label="Loss terms: lines per step, dots per epoch", elem_classes=["pg-curves"],
+                              show_label=False)
         return self.curves
 
     # ------------------------------------------------------------------ events
@@ -92,9 +95,9 @@ class Panel:
         self.train_event = self.train_btn.click(
             self._train_handler(names), [self.state, self.data, self.upload, self.steps, *self.form.values()],
             [self.state, *outs], concurrency_limit=runs.TRAIN_SLOTS, concurrency_id="train",
-            api_name=f"{self.family}_train")
+            api_name=f"{self.family}_train", show_progress="hidden")    # the status line says "training…"
         self.stop_btn.click(None, None, None, cancels=[self.train_event], api_visibility="private").then(
-            self.refresh, self.state, outs, api_visibility="private")
+            self.refresh, self.state, outs, api_visibility="private", show_progress="hidden")
         self.reset_btn.click(self._reset, None, [self.state, *outs], cancels=[self.train_event],
                              api_name=f"{self.family}_reset")
         self.export_btn.click(self._export, self.state, self.export_file, api_name=f"{self.family}_export")

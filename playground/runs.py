@@ -10,12 +10,14 @@ import os
 import time
 from typing import Any, Callable, Iterator
 
+import gradio as gr
 import torch
 
 from trainers.base import Diverged
 from trainers.loop import Run, train
 
-RENDER_EVERY = float(os.environ.get("PLAYGROUND_RENDER_EVERY", "0.5"))    # seconds between UI updates
+RENDER_EVERY = float(os.environ.get("PLAYGROUND_RENDER_EVERY", "0.5"))    # seconds between redraws, at least
+TICK = 0.25                                                               # seconds between status-only updates
 MAX_SECONDS = float(os.environ.get("PLAYGROUND_MAX_SECONDS", "900"))     # one Train press, at most
 TRAIN_SLOTS = int(os.environ.get("PLAYGROUND_TRAIN_SLOTS", str(max(2, os.cpu_count() or 2))))
 STATE_TTL = 2 * 3600                                                      # seconds a run outlives its last update
@@ -45,21 +47,30 @@ class Timing:
 
 def stream(run: Run, steps: int, render: Callable[[Run], list[Any]], status: Callable[[Run, Timing, str], str]
            ) -> Iterator[list[Any]]:
-    """Train ``run`` for ``steps`` steps, yielding ``[status, *render(run)]`` a few times a second."""
+    """Train ``run`` for ``steps`` steps, yielding ``[status, *render(run)]`` a few times a second.
+
+    Views are redrawn at most every ``RENDER_EVERY`` s, and less often when drawing is slow (it may
+    take ~10% of the time); in between, the status alone is sent every ``TICK`` s, so Stop (which acts
+    at a yield) still halts within a fraction of a second.
+    """
     timing = Timing(run)
-    last, wait = 0.0, RENDER_EVERY     # render at the very first step: the curve appears at once
+    last = tick = 0.0          # render at the very first step: the curve appears at once
+    wait, n_views = RENDER_EVERY, None
     message = ""
     try:
         for _ in train(run, steps=steps, seconds=MAX_SECONDS):
-            if time.perf_counter() - last >= wait:
-                t0 = time.perf_counter()
+            now = time.perf_counter()
+            if now - last >= wait:
                 outs = render(run)
-                spent = time.perf_counter() - t0
+                spent = time.perf_counter() - now
                 timing.render += spent
-                # drawing may take at most ~10% of the time: a slow machine draws less often
                 wait = max(RENDER_EVERY, 9 * spent)
+                n_views = len(outs)
                 yield [status(run, timing, "training…"), *outs]
-                last = time.perf_counter()
+                last = tick = time.perf_counter()
+            elif now - tick >= TICK and n_views is not None:
+                yield [status(run, timing, "training…"), *([gr.skip()] * n_views)]
+                tick = time.perf_counter()
         message = "done: press **Train** to continue."
         if run.train_seconds - timing.train0 >= MAX_SECONDS - 1:
             message = f"paused after {MAX_SECONDS:.0f} s (the limit of one press): press **Train** to continue."

@@ -21,7 +21,7 @@ def test_click_train_draws_the_curve_then_stop(browser, app_url):
     # reconstructions and samples are images on the page; the latent scatter is an SVG with points
     imgs = page.locator("img[src*='/file='], img[src*='gradio_api/file']").locator("visible=true")
     assert imgs.count() >= 2
-    assert page.locator(".pg-scatter svg circle").count() >= 100
+    assert page.locator(".pg-scatter .pt").count() >= 100
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "vae_tab.png"), full_page=True)
     assert not errors, errors

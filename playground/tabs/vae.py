@@ -18,7 +18,6 @@ TITLE = "VAE"
 N_POINTS = 500          # test images in the latent scatter
 
 EQUATION = r"""
-### What it trains
 $$\mathcal{L}(x)=\underbrace{\mathbb{E}_{q_\phi(z\mid x)}\big[-\log p_\theta(x\mid z)\big]}_{\text{recon}}
 +\beta_t\,\underbrace{D_{\mathrm{KL}}\big(q_\phi(z\mid x)\,\|\,\mathcal{N}(0,I)\big)}_{\text{KL}}$$
 $$D_{\mathrm{KL}}=-\tfrac12\sum_{j=1}^{d}\big(1+\log\sigma_j^2-\mu_j^2-\sigma_j^2\big),\qquad
@@ -134,7 +133,7 @@ def _manifold_codes(run: Run, m):
 def build() -> Panel:
     panel = Panel("vae", Config, datasets=["digits", "sprites", "mnist", "fashion-mnist"], equation=EQUATION,
                   curve_groups=[["total", "neg_elbo"], ["recon"], ["kl"]],
-                  curve_titles=["total (β·KL) and −ELBO", "reconstruction", "KL"], presets=PRESETS)
+                  curve_titles=["total with β·KL (solid) · −ELBO (dashed)", "reconstruction", "KL"], presets=PRESETS)
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
             panel.build_controls()
@@ -142,13 +141,13 @@ def build() -> Panel:
             panel.build_curves()
             with gr.Row():
                 recon = gr.Image(label="Test inputs (rows 1, 3) and their reconstructions (rows 2, 4)",
-                                 interactive=False, format="png")
+                                 interactive=False, format="png", height=360)
                 samples = gr.Image(label="Samples from the prior z ~ N(0, I) (CVAE: one column per class)",
-                                   interactive=False, format="png")
+                                   interactive=False, format="png", height=360)
             with gr.Row():
                 kl = gr.Plot(label="KL per latent dimension")
                 with gr.Column():
-                    scatter = gr.HTML(label="Latent space")
+                    scatter = gr.HTML(label="Latent space", min_height=560)
                     with gr.Row():
                         proj = gr.Radio(["PCA", "t-SNE"], value="PCA", label="Projection", scale=2)
                         tsne_btn = gr.Button("Compute t-SNE now", scale=1)
@@ -156,17 +155,17 @@ def build() -> Panel:
                 with gr.Tab("Traversal"):
                     trav_idx = gr.Slider(0, 499, value=0, step=1, label="Start from test image #")
                     trav = gr.Image(label="Rows: latent dimensions (most KL first); columns: value −3 … 3",
-                                    interactive=False, format="png")
+                                    interactive=False, format="png", height=560)
                 with gr.Tab("Interpolation"):
                     with gr.Row():
                         ia = gr.Slider(0, 499, value=0, step=1, label="From test image #")
                         ib = gr.Slider(0, 499, value=1, step=1, label="To test image #")
                     interp = gr.Image(label="From image a to image b along a straight line in z",
-                                      interactive=False, format="png")
+                                      interactive=False, format="png", height=160)
                 with gr.Tab("2D manifold"):
                     gr.Markdown("Set **latent size = 2** to decode the whole latent plane.")
                     manifold = gr.Image(label="Decoded grid of z (Gaussian quantiles)", interactive=False,
-                                        format="png")
+                                        format="png", height=560)
     panel.wire([recon, samples, kl, scatter, trav, interp, manifold], render)
 
     def set_ui(key, value):

@@ -1,0 +1,312 @@
+"""The Autoencoders tab: plain, denoising, sparse and contractive AEs, trained live, plus why the VAE was
+needed (holes), anomaly detection and code sensitivity."""
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import torch
+
+from trainers import ae_views as V
+from trainers import metrics
+from trainers.ae import Config, corrupt
+from trainers.loop import Run
+
+from .. import figures
+from ..panel import Panel
+
+TITLE = "Autoencoders"
+N_POINTS = 500                            # test images in the latent scatter and the sparse views
+EPS = np.geomspace(0.02, 2.0, 9)          # perturbation sizes ‖δx‖ of the sensitivity view
+AE_C, VAE_C = figures.PALETTE[0], figures.PALETTE[1]
+
+for k, v in {"sparsity": "sparsity penalty", "contractive": "λ‖J‖²", "jacobian_fro": "‖J‖_F",
+             "frac_zero": "fraction of zeros"}.items():
+    figures.PRETTY.setdefault(k, v)       # additive: names for the curve legends
+
+EQUATION = r"""
+### Autoencoder (seed 000 §1.1)
+$$\mathbf{h}=g_\phi(\mathbf{x}),\qquad \mathbf{x}'=f_\theta(\mathbf{h}),\qquad
+L_{AE}=\frac1n\sum_{i=1}^n\big\|\mathbf{x}^{(i)}-f_\theta(g_\phi(\mathbf{x}^{(i)}))\big\|^2\quad(1)$$
+"""
+
+EQUATIONS = {
+    "plain": r"$$L=\|\mathbf{x}-f(g(\mathbf{x}))\|^2\quad(1)$$ A deterministic code: nothing asks the codes "
+             "to fill the space, so decoding a random code can land in a hole.",
+    "denoising": r"$$L=\|\mathbf{x}-f(g(\tilde{\mathbf{x}}))\|^2,\quad \tilde{\mathbf{x}}\sim"
+                 r"\text{corrupt}(\mathbf{x})\quad(2)$$ The encoder sees a damaged input, the loss compares with "
+                 "the clean one: it must learn how pixels depend on each other.",
+    "kl": r"$$L=\|\mathbf{x}-\mathbf{x}'\|^2+\beta\sum_{j}D_{KL}(\rho\,\|\,\hat\rho_j),\quad "
+          r"\hat\rho_j=\tfrac1B\textstyle\sum_b h_j(\mathbf{x}_b)\quad(3)$$"
+          r"$$D_{KL}(\rho\|\hat\rho)=\rho\log\tfrac{\rho}{\hat\rho}+(1-\rho)\log\tfrac{1-\rho}{1-\hat\rho}$$"
+          "Sigmoid code units; each should be on only a fraction ρ of the time.",
+    "l1": r"$$L=\|\mathbf{x}-\mathbf{x}'\|^2+w\sum_j|h_j|$$ ReLU code units: the L1 pull makes exact zeros.",
+    "k-sparse": r"$$\mathbf{h}'=\text{Sparsify}_k(g(\mathbf{x})),\qquad L=\|\mathbf{x}-f(\mathbf{h}')\|^2$$"
+                "Keep the k largest code units, zero the rest; the gradient flows only through the k kept.",
+    "contractive": r"$$L=\|\mathbf{x}-\mathbf{x}'\|^2+\lambda\|J_g(\mathbf{x})\|_F^2,\quad "
+                   r"\|J_g(\mathbf{x})\|_F^2=\sum_{ij}\Big(\frac{\partial h_j(\mathbf{x})}{\partial x_i}\Big)^2"
+                   r"\quad(4)$$ Sigmoid code units; the code should barely move when x moves off the data.",
+}
+
+PRESETS = {
+    "Denoising: masking noise": (
+        "digits", dict(variant="denoising", noise="masking", noise_level=0.4),
+        "the top rows are the damaged inputs, the middle rows what the AE makes of them: the missing strokes "
+        "come back because the AE learnt how pixels go together."),
+    "Sparse code (KL, ρ = 0.05)": (
+        "digits", dict(variant="sparse", sparsity="kl", rho=0.05, beta=1.0, latent_dim=64),
+        "open 'Sparsity': the bars ρ̂ⱼ settle on the dashed line ρ, and the histogram piles up near 0."),
+    "k-sparse (k = 4 of 64)": (
+        "digits", dict(variant="sparse", sparsity="k-sparse", k=4, latent_dim=64),
+        "exactly 4 units are on per image: the fraction of zeros is 60/64 ≈ 0.94 from the first step."),
+    "Contractive vs plain": (
+        "digits", dict(variant="contractive", lam=0.1),
+        "train, then open 'Contraction' and press the button: the λ = 0 twin's code moves more for the same "
+        "small nudge of the input."),
+    "Holes: why the VAE": (
+        "digits", dict(variant="plain", latent_dim=16),
+        "train, then open 'Why VAE' and press the button: random codes decode to smudges for the AE, "
+        "to digit-like images for the VAE."),
+}
+
+
+def equation_for(variant: str, sparsity: str) -> str:
+    key = sparsity if variant == "sparse" else variant
+    return f"**{variant}{' (' + sparsity + ')' if variant == 'sparse' else ''}**\n{EQUATIONS.get(key, '')}"
+
+
+# ----------------------------------------------------------------------------- live views
+def _test_subset(run: Run) -> tuple[torch.Tensor, torch.Tensor | None]:
+    d = run.data
+    n = min(N_POINTS, d.x_test.shape[0])
+    return d.x_test[:n], None if d.y_test is None else d.y_test[:n]
+
+
+def render(run: Run) -> list[Any]:
+    """Every live view: reconstructions, the latent scatter, the sparse views, sensitivity, holes."""
+    cfg = run.cfg
+    with run.evaluating() as m:
+        x, y = _test_subset(run)
+        h = m.encode(x)                                              # (N, d)
+        if cfg.variant == "denoising":
+            g = torch.Generator().manual_seed(cfg.seed)
+            noisy = corrupt(x[:8], cfg.noise, cfg.noise_level, g)
+            recon_img = figures.grid(torch.cat([noisy, m.reconstruct(noisy), x[:8]]), nrow=8)
+        else:
+            r = m.decode(h[:16])
+            recon_img = figures.grid(torch.cat([x[:8], r[:8], x[8:16], r[8:16]]), nrow=8)
+        sens = _sensitivity(m, x[:300])
+        holes = _holes(run, m, x)
+    hist, rho_fig = _sparse_figs(run, h)
+    sens_fig = _sensitivity_fig(run, sens)
+    return [recon_img, _scatter(run, h, y), hist, rho_fig, sens_fig, *holes]
+
+
+def _scatter(run: Run, h: torch.Tensor, y: torch.Tensor | None) -> str:
+    if "thumbs" not in run.ui:
+        run.ui["thumbs"] = figures.thumbnails(run.data.x_test[:h.shape[0]])
+    if run.ui.get("proj") == "t-SNE" and run.ui.get("tsne_step") is not None:
+        pts, title = run.ui["tsne"], f"t-SNE of the codes h(x) (computed at step {run.ui['tsne_step']})"
+    else:
+        pts = metrics.pca(h)
+        title = "Codes h(x)" + ("" if h.shape[1] == 2 else " — first two principal components")
+    labels = None if y is None else y.cpu().numpy()
+    return figures.scatter_html(pts, labels, run.ui["thumbs"], title + " · hover a point to see its image",
+                                run.data.classes)
+
+
+def _sparse_figs(run: Run, h: torch.Tensor):
+    cfg = run.cfg
+    v = h.detach().float().cpu().numpy()
+    frac_zero = float((np.abs(v) < 1e-2).mean())
+    counts, edges = np.histogram(v.ravel(), bins=50)
+    hist = figures.fig([dict(type="bar", x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges),
+                             marker=dict(color=AE_C))],
+                       dict(height=330, hovermode="closest", bargap=0,
+                            title=dict(text=f"Code activations h_j on {len(v)} test images · "
+                                            f"{100 * frac_zero:.0f}% are zero (|h| < 0.01)"),
+                            xaxis=dict(title=dict(text="activation")), yaxis=dict(title=dict(text="count"))))
+    rho_hat = v.mean(0)
+    shapes, title = [], "Mean activation ρ̂ⱼ of each code unit"
+    if cfg.variant == "sparse" and cfg.sparsity == "kl":
+        shapes = [dict(type="line", xref="paper", x0=0, x1=1, y0=cfg.rho, y1=cfg.rho,
+                       line=dict(dash="dash", color=VAE_C, width=2))]
+        title += f" · dashed: target ρ = {cfg.rho:g}"
+    elif cfg.variant == "sparse" and cfg.sparsity == "k-sparse":
+        title += f" · k = {cfg.k} of {len(rho_hat)} units on per image"
+    rho_fig = figures.fig([dict(type="bar", x=np.arange(len(rho_hat)), y=rho_hat, marker=dict(color=AE_C))],
+                          dict(height=330, hovermode="closest", shapes=shapes, title=dict(text=title),
+                               xaxis=dict(title=dict(text="code unit j"), dtick=1 if len(rho_hat) <= 32 else None),
+                               yaxis=dict(title=dict(text="ρ̂ⱼ"))))
+    return hist, rho_fig
+
+
+def _sensitivity(m, x: torch.Tensor) -> np.ndarray:
+    """Median code movement per ε, relative to the typical distance between two images' codes."""
+    spread = max(V.code_spread(m, x), 1e-9)
+    return np.array([float(V.code_sensitivity(m, x, eps=e).median()) * e / spread for e in EPS])
+
+
+def _sensitivity_fig(run: Run, sens: np.ndarray):
+    label = f"this model ({run.cfg.variant}" + (f", λ = {run.cfg.lam:g})" if run.cfg.variant == "contractive" else ")")
+    traces = [dict(type="scatter", x=EPS, y=sens, mode="lines+markers", name=label, line=dict(color=AE_C, width=3))]
+    twin = run.ui.get("twin")
+    if twin is not None:
+        with twin.evaluating() as tm:
+            ts = _sensitivity(tm, _test_subset(twin)[0][:300])
+        traces.append(dict(type="scatter", x=EPS, y=ts, mode="lines+markers", line=dict(color=VAE_C, width=3),
+                           name=f"same AE with λ = 0 ({twin.step} steps)"))
+    return figures.fig(traces, dict(
+        height=380, hovermode="closest", legend=dict(orientation="h", y=-0.25),
+        title=dict(text="Nudge each test image by a random δx of size ε: how far does its code move?"),
+        xaxis=dict(type="log", title=dict(text="ε = ‖δx‖ (pixels)")),
+        yaxis=dict(title=dict(text="median ‖Δh‖ ÷ typical code distance"))))
+
+
+def _pair(run: Run, n: int) -> tuple[int, int]:
+    a, b = run.ui.get("pair", (0, 1))
+    return min(int(a), n - 1), min(int(b), n - 1)
+
+
+def _holes(run: Run, m, x: torch.Tensor) -> list[Any]:
+    """Straight line between two codes and random codes, AE (and the VAE, once trained) side by side."""
+    a, b = _pair(run, x.shape[0])
+    rows = [V.decode_line(m, x[a], x[b], 10), V.random_decodes(m, 10, seed=run.cfg.seed)]
+    far = [V.nearest_distance(rows[1], run.data.x[:2000]).mean()]
+    vae = run.ui.get("vae")
+    if vae is not None:
+        with vae.evaluating() as vm:
+            xv = vae.data.x_test[:x.shape[0]]
+            rows[1:1] = [V.decode_line(vm, xv[a], xv[b], 10)]
+            rows.append(V.random_decodes(vm, 10, seed=run.cfg.seed))
+        far.append(V.nearest_distance(rows[3], run.data.x[:2000]).mean())
+    img = figures.grid(torch.cat(rows), nrow=10)
+    note = (f"**Random codes, distance to the nearest training image** (RMS per pixel, lower = looks like data): "
+            f"AE **{float(far[0]):.3f}**")
+    if vae is not None:
+        note += f" · VAE **{float(far[1]):.3f}** (VAE trained {vae.step} steps)"
+    else:
+        note += " · press the button to train a VAE next to it."
+    return [img, note]
+
+
+# ----------------------------------------------------------------------------- on-demand views
+def _train_twin(run: Run, kind: str, steps: float) -> Run:
+    steps = int(steps)
+    if kind == "vae":
+        return V.train_companion("vae", V.vae_config_like(run.cfg), run.data, steps, device=run.device)
+    if run.cfg.variant != "contractive":
+        raise ValueError("The λ = 0 comparison is for the contractive AE: set variant = contractive and train.")
+    return V.train_companion("ae", V.zero_penalty_like(run.cfg), run.data, steps, device=run.device)
+
+
+def anomaly(run: Run, held: list[str] | None, steps: float) -> list[Any]:
+    """Train the same AE on every class but the held-out ones; score by reconstruction error."""
+    if not held:
+        raise ValueError("Pick at least one class to hold out as the anomalies.")
+    normal, x_normal, x_anom = V.split_classes(run.data, [int(c) for c in held])
+    side = V.train_companion("ae", run.cfg, normal, int(steps), device=run.device)
+    with side.evaluating() as m:
+        rep = V.anomaly_report(m, x_normal, x_anom)
+    names = ", ".join(run.data.classes[int(c)] for c in held)
+    hi = float(np.quantile(np.r_[rep["normal"], rep["anomalous"]], 0.99))
+    traces = [dict(type="histogram", x=rep[k], name=n, opacity=0.6, histnorm="probability density",
+                   xbins=dict(start=0, end=hi, size=hi / 40), marker=dict(color=c))
+              for k, n, c in (("normal", "normal test images (trained classes)", AE_C),
+                              ("anomalous", f"held-out class {names}", VAE_C))]
+    fig = figures.fig(traces, dict(height=400, barmode="overlay", hovermode="closest",
+                                   title=dict(text=f"Reconstruction error ‖x − x'‖² · ROC AUC = {rep['auc']:.3f}"),
+                                   xaxis=dict(title=dict(text="anomaly score"), range=[0, hi]),
+                                   yaxis=dict(title=dict(text="density")), legend=dict(orientation="h", y=-0.2)))
+    note = (f"### ROC AUC = {rep['auc']:.3f}\nAn AE trained {steps:.0f} steps on the other classes "
+            f"({len(normal)} images) reconstructs the held-out class ({names}) worse: "
+            f"median error {np.median(rep['anomalous']):.2f} vs {np.median(rep['normal']):.2f}. "
+            "0.5 = chance, 1 = every anomaly scores above every normal image.")
+    return [fig, note]
+
+
+def build() -> Panel:
+    panel = Panel("ae", Config, datasets=["digits", "sprites", "mnist", "fashion-mnist"], equation=EQUATION,
+                  curve_groups=[["total", "recon"], ["sparsity", "contractive"], ["jacobian_fro", "frac_zero"]],
+                  curve_titles=["total and reconstruction", "penalty term", "‖J‖_F (contractive) · zeros (sparse)"],
+                  presets=PRESETS, default_steps=3000)
+    with gr.Row():
+        with gr.Column(scale=1, min_width=340):
+            panel.build_controls()
+            eq_now = gr.Markdown(equation_for("plain", "kl"), elem_classes=["pg-equation"],
+                                 latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+        with gr.Column(scale=3):
+            panel.build_curves()
+            with gr.Row():
+                recon = gr.Image(label="Inputs and reconstructions (denoising: noisy input · output · clean target)",
+                                 interactive=False, format="png", height=330)
+                with gr.Column():
+                    scatter = gr.HTML(label="Latent space", min_height=560)
+                    with gr.Row():
+                        proj = gr.Radio(["PCA", "t-SNE"], value="PCA", label="Projection", scale=2)
+                        tsne_btn = gr.Button("Compute t-SNE now", scale=1)
+            with gr.Tabs():
+                with gr.Tab("Sparsity"):
+                    with gr.Row():
+                        hist = gr.Plot(label="Histogram of code activations")
+                        rho_fig = gr.Plot(label="Mean activation per unit")
+                with gr.Tab("Contraction"):
+                    sens = gr.Plot(label="Code sensitivity to small input perturbations")
+                    twin_btn = gr.Button("Train the same AE with λ = 0 for as many steps, and compare")
+                with gr.Tab("Why VAE (holes)"):
+                    gr.Markdown("Rows: **AE** straight line from image a to b · **VAE** same line · **AE** random "
+                                "codes · **VAE** random codes z ~ N(0, I). An AE's codes leave holes: points "
+                                "between or away from training codes decode to nothing (seed 001).")
+                    with gr.Row():
+                        ia = gr.Slider(0, N_POINTS - 1, value=0, step=1, label="From test image a")
+                        ib = gr.Slider(0, N_POINTS - 1, value=1, step=1, label="To test image b")
+                        vae_steps = gr.Slider(100, 20_000, value=1500, step=100, label="VAE training steps")
+                    vae_btn = gr.Button("Train a VAE with the same code size on the same data")
+                    holes = gr.Image(label="AE line · VAE line · AE random codes · VAE random codes",
+                                     interactive=False, format="png", height=300)
+                    holes_note = gr.Markdown("")
+                with gr.Tab("Anomaly detection"):
+                    with gr.Row():
+                        held = gr.Dropdown([str(i) for i in range(10)], value=["0"], multiselect=True,
+                                           label="Held-out class index(es): the anomalies")
+                        an_steps = gr.Slider(50, 10_000, value=600, step=50, label="Training steps")
+                    an_btn = gr.Button("Train on the other classes and score by reconstruction error")
+                    an_note = gr.Markdown("")
+                    an_fig = gr.Plot(label="Reconstruction errors: normal vs held-out")
+    views = [recon, scatter, hist, rho_fig, sens, holes, holes_note]
+    panel.wire(views, render)
+
+    quiet = dict(api_visibility="private", show_progress="hidden")
+    for comp in (panel.form["variant"], panel.form["sparsity"]):
+        comp.change(equation_for, [panel.form["variant"], panel.form["sparsity"]], eq_now, **quiet)
+
+    def set_ui(key):
+        def fn(run: Run, *v):
+            run.ui[key] = v if len(v) > 1 else v[0]
+            return render(run)
+        return fn
+
+    for s in (ia, ib):
+        s.release(panel.view(set_ui("pair")), [panel.state, ia, ib], views, **quiet)
+    proj.change(panel.view(set_ui("proj")), [panel.state, proj], views, **quiet)
+
+    def compute_tsne(run: Run):
+        with run.evaluating() as m:
+            h = m.latents(_test_subset(run)[0])
+        run.ui["tsne"], run.ui["tsne_step"], run.ui["proj"] = metrics.tsne(h.cpu(), seed=0), run.step, "t-SNE"
+        return [gr.update(value="t-SNE"), *render(run)]
+
+    def train_vae(run: Run, steps: float):
+        run.ui["vae"] = _train_twin(run, "vae", steps)
+        return render(run)
+
+    def train_twin(run: Run):
+        run.ui["twin"] = _train_twin(run, "ae", max(1, run.step))
+        return render(run)
+
+    tsne_btn.click(panel.view(compute_tsne), panel.state, [proj, *views], api_name="ae_tsne")
+    vae_btn.click(panel.view(train_vae), [panel.state, vae_steps], views, api_name="ae_train_vae")
+    twin_btn.click(panel.view(train_twin), panel.state, views, api_name="ae_compare_plain")
+    an_btn.click(panel.view(anomaly), [panel.state, held, an_steps], [an_fig, an_note], api_name="ae_anomaly")
+    return panel

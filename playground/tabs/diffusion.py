@@ -1,0 +1,314 @@
+"""The diffusion tab: train a DDPM live, look at its schedules and forward process, and step through
+its reverse process frame by frame (DDPM or DDIM, with classifier-free guidance); export it as a GIF."""
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+import torch
+
+from trainers.diffusion import Config, chamfer, diversity, forward_process, grid_2d, reverse_process, to_unit
+from trainers.loop import Run
+
+from .. import figures
+from ..panel import Panel
+from . import diffusion_views as views
+
+TITLE = "Diffusion"
+POINT_SETS = ["moons", "swiss roll", "ring of 8", "grid of 25", "checkerboard"]
+N_POINTS, N_IMAGES, GRID = 400, 16, 18
+LIVE_STEPS = 20            # the live preview samples with 20 deterministic DDIM steps: cheap, and smooth over time
+GUIDANCE_SCALES = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0]
+
+EQUATION = r"""
+### What it trains (seed 004 §3)
+$$q(x_t\mid x_0)=\mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\ (1-\bar\alpha_t)I\big),\quad
+\bar\alpha_t=\prod_{s=1}^{t}(1-\beta_s)\qquad(9)$$
+$$\mathcal{L}_{\text{simple}}=\mathbb{E}_{t,x_0,\epsilon}\big\|\epsilon-\epsilon_\theta\big(\sqrt{\bar\alpha_t}x_0
++\sqrt{1-\bar\alpha_t}\,\epsilon,\ t\big)\big\|^2\qquad(10)$$
+### How it samples
+$$x_{t-1}=\frac{1}{\sqrt{1-\beta_t}}\Big(x_t-\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\,\epsilon_\theta(x_t,t)\Big)
++\sigma_t z\qquad(11)$$
+DDIM: $x_{t'}=\sqrt{\bar\alpha_{t'}}\,\hat x_0+\sqrt{1-\bar\alpha_{t'}-\sigma^2}\,\hat\epsilon+\sigma z$,
+$\hat x_0=(x_t-\sqrt{1-\bar\alpha_t}\,\hat\epsilon)/\sqrt{\bar\alpha_t}$, $\sigma\propto\eta$.
+Guidance: $\hat\epsilon=\epsilon_\theta(x_t,\varnothing)+w\,(\epsilon_\theta(x_t,y)-\epsilon_\theta(x_t,\varnothing))$.
+"""
+
+PRESETS = {
+    "Moons in 20 seconds": (
+        "moons", dict(),
+        "the red samples (20 DDIM steps) start as a Gaussian blob and pull onto the two moons within seconds. "
+        "Then open 'Reverse process' and press Sample."),
+    "Classifier-free guidance (moons)": (
+        "moons", dict(conditional=True, guidance=3.0),
+        "the model learns both p(x | moon) and p(x); in 'Guidance', compare scales: as w grows, the samples "
+        "of each moon tighten (less spread) and leave the other moon alone."),
+    "A 10-step chain": (
+        "moons", dict(T=10),
+        "with T = 10 each step removes a lot of noise: look at the schedule (β near 1 at the end) and at how "
+        "coarse the reverse frames are."),
+    "Digits with a U-Net": (
+        "digits", dict(T=200, width=32, lr=1e-3, batch_size=128),
+        "8×8 digits: after a few hundred steps blobs become strokes; in the reverse process, x̂₀ shows a digit "
+        "long before x_t is clean."),
+}
+
+
+def _is_points(run: Run) -> bool:
+    return run.data.kind == "points"
+
+
+def _data_points(run: Run) -> torch.Tensor:
+    return run.data.x_test[:800].cpu()
+
+
+def _rng(run: Run):
+    if "rng" not in run.ui:
+        run.ui["rng"] = views.axis_range(_data_points(run))
+    return run.ui["rng"]
+
+
+def _fwd_t(run: Run) -> int:
+    return min(int(run.ui.get("fwd_t", 1)), run.cfg.T) - 1          # slider shows the paper's t = 1 … T
+
+
+# ----------------------------------------------------------------------------- live views
+def render(run: Run) -> list[Any]:
+    """Live views while training: samples (20 DDIM steps, fixed seed) redrawn; the schedules and the forward
+    process depend only on T and t, so they are drawn once per (T, schedule, t) and skipped afterwards."""
+    pts = _is_points(run)
+    ready = int(run.model.trained_steps) > 0
+    steps = min(LIVE_STEPS, run.cfg.T)
+    if ready:
+        with run.evaluating() as m:
+            s = m.sample(N_POINTS if pts else N_IMAGES, sampler="ddim", steps=steps, eta=0.0, seed=1234).cpu()
+    if pts:
+        title = f"Samples (DDIM, {steps} steps, same seed) at step {run.step}"
+        live = [gr.update(value=views.points(_data_points(run), s if ready else None, title, _rng(run)),
+                          visible=True), gr.update(visible=False)]
+    else:
+        live = [gr.update(visible=False), gr.update(value=figures.grid(s, nrow=8) if ready else None, visible=True)]
+    return live + _static_views(run)
+
+
+def _static_views(run: Run) -> list[Any]:
+    """[schedules, forward plot, forward images]: recomputed only when T, the schedule or t changes."""
+    t, pts = _fwd_t(run), _is_points(run)
+    key = (run.cfg.T, run.cfg.schedule, t)
+    if run.ui.get("static_key") == key:
+        return [gr.skip()] * 3
+    run.ui["static_key"] = key
+    sched = views.schedules(run.cfg.T, run.cfg.schedule, t)
+    m = run.model
+    x0 = run.data.x_test[:N_POINTS if pts else N_IMAGES]
+    xt = forward_process(m.sched(), m.to_model_space(x0), t, seed=7).cpu()
+    ab = float(m.schedule.alpha_bar[t])
+    title = f"Forward process (eq. 9): x_t at t = {t + 1} of {run.cfg.T}, ᾱ_t = {ab:.3f}"
+    if pts:
+        fwd = views.points(_data_points(run), xt, title, _rng(run), label="x_t")
+        return [sched, gr.update(value=fwd, visible=True), gr.update(visible=False)]
+    return [sched, gr.update(visible=False), gr.update(value=figures.grid(to_unit(xt), nrow=8), visible=True,
+                                                       label=title)]
+
+
+# ----------------------------------------------------------------------------- reverse process
+def _frames(run: Run):
+    fr = run.ui.get("frames")
+    if fr is None:
+        raise ValueError("No reverse process yet: press 'Sample and keep every frame' first.")
+    return fr
+
+
+def frame_views(run: Run, k: int) -> list[Any]:
+    """[plot, x_t, ε̂, x̂_0, readout] for frame k of the kept reverse process: no model call."""
+    fr = _frames(run)
+    k = int(k)
+    f = fr.frame(k)                                                   # ValueError past either end
+    readout = f"**{views.frame_title(fr, k)}**"
+    if f["eps"] is not None:
+        readout += (f"  \nmean ‖ε̂‖ per dimension = {float(f['eps'].float().pow(2).mean().sqrt()):.3f} · "
+                    f"spread of x_t = {float(f['x'].float().std()):.3f}")
+    if _is_points(run):
+        fig = views.frame_2d(fr, k, _data_points(run), _rng(run), run.ui.get("field_mode", "ε̂ field"))
+        hide = gr.update(visible=False)
+        return [gr.update(value=fig, visible=True), hide, hide, hide, readout]
+    xt, eps, x0 = views.frame_images(fr, k)
+    show = lambda v: gr.update(value=v, visible=True)
+    return [gr.update(visible=False), show(xt), show(eps), show(x0), readout]
+
+
+def sample_frames(run: Run, sampler: str, steps: float, eta: float, n: float, seed: float, guidance: float,
+                  label: float, field_mode: str) -> list[Any]:
+    """Sample once, keep every frame (x_t, ε̂, x̂_0, and the 2D field), show frame 0."""
+    pts = _is_points(run)
+    n, label = int(n), int(label)
+    if pts and not 1 <= n <= 2000:
+        raise ValueError(f"Draw between 1 and 2,000 points; got {n}.")
+    if not pts and not 1 <= n <= 64:
+        raise ValueError(f"Draw between 1 and 64 images; got {n}.")
+    y = None
+    if label >= 0:
+        if not run.model.n_cond:
+            raise ValueError("This model is not class-conditional: set the class to −1, or train with "
+                             "'class-conditional (guidance)' on.")
+        y = label
+    with run.evaluating() as m:
+        fr = reverse_process(m, n, sampler=sampler.lower(), steps=int(steps) if sampler == "DDIM" else None,
+                             eta=float(eta), guidance=float(guidance), y=y, seed=int(seed),
+                             grid=grid_2d(_data_points(run), GRID) if pts else None,
+                             field_y=y, max_frames=None if pts else 200)
+    run.ui["frames"], run.ui["field_mode"] = fr, field_mode
+    note = "" if not m.n_cond else f" · guidance w = {fr.guidance:g}"
+    *shown, readout = frame_views(run, 0)
+    return [gr.update(maximum=len(fr) - 1, value=0), *shown,
+            f"Kept {len(fr)} frames of {fr.sampler.upper()} ({len(fr.ts)} steps){note}.  \n{readout}"]
+
+
+def step_frame(run: Run, k: float, delta: int) -> list[Any]:
+    fr = _frames(run)
+    k = int(k) + delta
+    if k < 0:
+        raise ValueError("Already at the first frame (x_T, pure noise): there is no earlier step.")
+    if k >= len(fr):
+        raise ValueError("Already at the last frame (x₀): nothing is left to denoise.")
+    return [k, *frame_views(run, k)]
+
+
+def play_tick(run: Run, k: float) -> list[Any]:
+    """One tick of Play: the next frame, stopping the timer at the end."""
+    fr = _frames(run)
+    k = min(int(k) + max(1, len(fr) // 100), len(fr) - 1)             # ~100 ticks whatever T is
+    return [k, *frame_views(run, k), gr.Timer(active=k < len(fr) - 1)]
+
+
+def compare_guidance(run: Run) -> list[Any]:
+    """Sample every class at several guidance scales (same seed): spread within a class vs distance to it."""
+    m0 = run.model
+    if not m0.n_cond:
+        raise ValueError("Guidance needs a class-conditional model: tick 'class-conditional (guidance)' and train.")
+    pts = _is_points(run)
+    per = 200 if pts else 8
+    xs, ys = run.data.x_test.cpu(), run.data.y_test.cpu()
+    spread, dist = [], []
+    with run.evaluating() as m:
+        for w in GUIDANCE_SCALES:
+            y = torch.arange(m.n_cond).repeat_interleave(per)
+            s = m.sample(len(y), y=y, guidance=w, seed=5, sampler="ddim", steps=min(25, run.cfg.T)).cpu()
+            cls = [c for c in range(m.n_cond) if (ys == c).any()]
+            spread.append(sum(diversity(s[y == c]) for c in cls) / len(cls))
+            dist.append(sum(chamfer(s[y == c], xs[ys == c]) for c in cls) / len(cls))
+    fig = figures.fig(
+        [dict(type="scatter", x=GUIDANCE_SCALES, y=spread, mode="lines+markers", name="spread within a class"),
+         dict(type="scatter", x=GUIDANCE_SCALES, y=dist, mode="lines+markers", name="Chamfer to that class's data",
+              yaxis="y2")],
+        dict(height=380, title=dict(text="Guidance trades diversity for fidelity", font=dict(size=17)),
+             xaxis=dict(title=dict(text="guidance scale w")), yaxis=dict(title=dict(text="mean pairwise distance")),
+             yaxis2=dict(title=dict(text="Chamfer distance"), overlaying="y", side="right"),
+             legend=dict(orientation="h", y=-0.25)))
+    rows = " | ".join(f"w={w:g}: {a:.3f}" for w, a in zip(GUIDANCE_SCALES, spread))
+    text = (f"**Spread within a class** (mean distance between two samples): {rows}.  \n"
+            f"From w = 0 to w = {GUIDANCE_SCALES[-1]:g} the spread changes by "
+            f"{100 * (spread[-1] / max(spread[0], 1e-9) - 1):+.0f}%.")
+    return [fig, text]
+
+
+def export_gif(run: Run) -> str:
+    fr = _frames(run)
+    return views.gif(fr, _data_points(run) if _is_points(run) else None)
+
+
+# ----------------------------------------------------------------------------- layout
+def build() -> Panel:
+    panel = Panel("diffusion", Config, datasets=POINT_SETS + ["digits", "sprites", "mnist", "fashion-mnist"],
+                  equation=EQUATION, curve_groups=[["total"], ["loss_t_low", "loss_t_high"]],
+                  curve_titles=["ε-prediction MSE (eq. 10)", "MSE at low t (little noise) vs high t"],
+                  presets=PRESETS)
+    big = dict(interactive=False, format="png")
+    with gr.Row():
+        with gr.Column(scale=1, min_width=340):
+            panel.build_controls()
+        with gr.Column(scale=3):
+            panel.build_curves()
+            with gr.Row():
+                samples_plot = gr.Plot(label="Samples (red) over the data (grey)")
+                samples_img = gr.Image(label="Samples (20 DDIM steps, same seed every time)", visible=False, **big)
+            with gr.Tabs():
+                with gr.Tab("Schedule & forward process"):
+                    fwd_t = gr.Slider(1, 1000, value=1, step=1, label="t (clamped to T)",
+                                      info="Noise level of the forward process (eq. 9); the marker on the schedules.")
+                    sched = gr.Plot(label="β_t, ᾱ_t and SNR_t for both schedules (thick: the one in use)")
+                    fwd_plot = gr.Plot(label="Forward process")
+                    fwd_img = gr.Image(label="Forward process", visible=False, **big)
+                with gr.Tab("Reverse process"):
+                    with gr.Row():
+                        sampler = gr.Radio(["DDPM", "DDIM"], value="DDPM", label="Sampler",
+                                           info="DDPM: all T steps of eq. 11. DDIM: fewer steps, η = 0 deterministic.")
+                        ddim_steps = gr.Slider(1, 1000, value=20, step=1, label="DDIM steps")
+                        eta = gr.Slider(0, 1, value=0.0, step=0.05, label="DDIM η")
+                    with gr.Row():
+                        n = gr.Number(300, precision=0, label="How many samples (2D ≤ 2000, images ≤ 64)")
+                        seed = gr.Number(0, precision=0, label="Seed (same seed: same x_T for DDPM and DDIM)")
+                        guidance = gr.Slider(0, 10, value=2.0, step=0.1, label="Guidance scale w (conditional)")
+                        label = gr.Number(-1, precision=0, label="Class (−1: one of each)")
+                    with gr.Row():
+                        field_mode = gr.Radio(["ε̂ field", "score field"], value="ε̂ field", label="2D arrows")
+                        sample_btn = gr.Button("Sample and keep every frame", variant="primary")
+                    frame = gr.Slider(0, 100, value=0, step=1, label="Frame (0 = x_T, pure noise; last = x₀)")
+                    with gr.Row():
+                        prev_btn = gr.Button("◀ −1 step")
+                        play_btn = gr.Button("▶ Play")
+                        pause_btn = gr.Button("❚❚ Pause")
+                        next_btn = gr.Button("+1 step ▶")
+                    readout = gr.Markdown("Train, then press **Sample and keep every frame**.")
+                    frame_plot = gr.Plot(label="x_t (red), x̂₀ (blue) and the ε̂ field (arrows)")
+                    with gr.Row():
+                        img_xt = gr.Image(label="x_t", visible=False, **big)
+                        img_eps = gr.Image(label="predicted noise ε̂ (grey = 0)", visible=False, **big)
+                        img_x0 = gr.Image(label="predicted clean x̂₀", visible=False, **big)
+                    with gr.Row():
+                        gif_btn = gr.Button("Export the reverse process as a GIF")
+                        gif_file = gr.File(label="Animated GIF", interactive=False)
+                with gr.Tab("Guidance"):
+                    gr.Markdown("Train with **class-conditional (guidance)** ticked (moons have 2 classes), then "
+                                "compare guidance scales: every class is sampled at each w from the same seed.")
+                    guide_btn = gr.Button("Compare guidance scales", variant="primary")
+                    guide_text = gr.Markdown("")
+                    guide_plot = gr.Plot(label="Spread and fidelity against the guidance scale")
+    live = [samples_plot, samples_img, sched, fwd_plot, fwd_img]
+    panel.wire(live, render)
+    timer = gr.Timer(0.2, active=False)
+    quiet = dict(api_visibility="private", show_progress="hidden")
+    fviews = [frame_plot, img_xt, img_eps, img_x0, readout]
+
+    def set_t(run: Run, t: float) -> list[Any]:
+        run.ui["fwd_t"] = int(t)
+        return render(run)
+
+    fwd_t.release(panel.view(set_t), [panel.state, fwd_t], live, **quiet)
+    sample_btn.click(panel.view(sample_frames),
+                     [panel.state, sampler, ddim_steps, eta, n, seed, guidance, label, field_mode],
+                     [frame, *fviews], api_name="diffusion_sample")
+    frame.release(panel.view(frame_views), [panel.state, frame], fviews, api_name="diffusion_frame")
+
+    def set_field(run: Run, k: float, mode: str) -> list[Any]:
+        run.ui["field_mode"] = mode
+        return frame_views(run, k)
+
+    field_mode.change(panel.view(set_field), [panel.state, frame, field_mode], fviews, **quiet)
+    prev_btn.click(panel.view(lambda run, k: step_frame(run, k, -1)), [panel.state, frame], [frame, *fviews],
+                   api_name="diffusion_prev")
+    next_btn.click(panel.view(lambda run, k: step_frame(run, k, +1)), [panel.state, frame], [frame, *fviews],
+                   api_name="diffusion_next")
+
+    def play(run: Run, k: float):
+        fr = _frames(run)
+        start = 0 if int(k) >= len(fr) - 1 else int(k)                 # Play at the end starts over
+        return [start, gr.Timer(active=True)]
+
+    play_btn.click(panel.view(play), [panel.state, frame], [frame, timer], **quiet)
+    pause_btn.click(lambda: gr.Timer(active=False), None, timer, **quiet)
+    timer.tick(panel.view(play_tick), [panel.state, frame], [frame, *fviews, timer], **quiet)
+    gif_btn.click(panel.view(export_gif), panel.state, gif_file, api_name="diffusion_gif")
+    guide_btn.click(panel.view(compare_guidance), panel.state, [guide_plot, guide_text],
+                    api_name="diffusion_guidance")
+    return panel

@@ -1,0 +1,175 @@
+"""Figures of the diffusion tab: schedules, point clouds with the ε̂ field, image strips, and the GIF.
+
+Pure functions of tensors (no model calls), so scrubbing frames never recomputes anything.
+"""
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from trainers.diffusion import Frames, to_unit
+from trainers.schedules import Schedule
+
+from .. import figures
+
+DATA_COLOR, SAMPLE_COLOR, X0_COLOR, ARROW_COLOR = "#94a3b8", "#dc2626", "#2563eb", "#0f766e"
+
+
+def axis_range(data: torch.Tensor) -> list[list[float]]:
+    """Fixed axes for every frame: the data's box, widened to hold N(0, I) noise (|x| ≲ 3)."""
+    lo = torch.minimum(data.min(0).values, torch.tensor(-3.0)) - 0.2
+    hi = torch.maximum(data.max(0).values, torch.tensor(3.0)) + 0.2
+    return [[float(lo[0]), float(hi[0])], [float(lo[1]), float(hi[1])]]
+
+
+def schedules(T: int, kind: str, t: int | None = None, height: int = 330):
+    """β_t, ᾱ_t and SNR_t (log) for the linear and cosine schedules side by side; a marker at t."""
+    panels = [("betas", "β<sub>t</sub>", "linear"), ("alpha_bar", "ᾱ<sub>t</sub>", "linear"),
+              ("snr", "SNR<sub>t</sub> = ᾱ/(1−ᾱ)", "log")]
+    traces, layout, anns = [], {}, []
+    gap, width = 0.07, (1 - 0.07 * 2) / 3
+    curves = {k: Schedule(T, k).as_dict() for k in ("linear", "cosine")}
+    steps = np.arange(1, T + 1)
+    for i, (key, title, ytype) in enumerate(panels):
+        xa, ya = ("x", "y") if i == 0 else (f"x{i + 1}", f"y{i + 1}")
+        for j, k in enumerate(("linear", "cosine")):
+            traces.append(dict(type="scatter", x=steps, y=curves[k][key], mode="lines", name=k, xaxis=xa, yaxis=ya,
+                               showlegend=i == 0, line=dict(width=3 if k == kind else 2, color=figures.PALETTE[j],
+                                                            dash="solid" if k == kind else "dot")))
+            if t is not None:
+                traces.append(dict(type="scatter", x=[t + 1], y=[curves[k][key][t]], mode="markers", xaxis=xa,
+                                   yaxis=ya, showlegend=False, marker=dict(size=11, color=figures.PALETTE[j],
+                                                                           line=dict(width=2, color="black"))))
+        lo = i * (width + gap)
+        layout["xaxis" if i == 0 else f"xaxis{i + 1}"] = dict(domain=[lo, lo + width], anchor=ya, title=dict(text="t"))
+        layout["yaxis" if i == 0 else f"yaxis{i + 1}"] = dict(anchor=xa, type=ytype, gridcolor="#e2e8f0",
+                                                              exponentformat="power")
+        anns.append(dict(text=f"<b>{title}</b>", x=lo + width / 2, y=1.0, xref="paper", yref="paper",
+                         yanchor="bottom", showarrow=False, font=dict(size=17)))
+    return figures.fig(traces, dict(height=height, annotations=anns, hovermode="closest",
+                                    legend=dict(orientation="h", y=-0.22)))
+
+
+def _pts(x: torch.Tensor, name: str, color: str, size: float = 5, opacity: float = 0.75) -> dict:
+    x = x.float().cpu().numpy()
+    return dict(type="scattergl", x=x[:, 0], y=x[:, 1], mode="markers", name=name,
+                marker=dict(size=size, color=color, opacity=opacity))
+
+
+def _arrows(grid: torch.Tensor, vec: torch.Tensor, length: float, name: str) -> dict:
+    """Quiver as one line trace: a shaft and two barbs per arrow, NaN-separated (one trace, fast)."""
+    g, v = grid.cpu().numpy(), vec.float().cpu().numpy()
+    norm = np.linalg.norm(v, axis=1, keepdims=True)
+    v = v / max(float(np.percentile(norm, 95)), 1e-9) * length       # the longest arrows ≈ one grid cell
+    v = np.where(np.linalg.norm(v, axis=1, keepdims=True) > length * 1.5,
+                 v / np.linalg.norm(v, axis=1, keepdims=True) * length * 1.5, v)
+    tip = g + v
+    ang = np.arctan2(v[:, 1], v[:, 0])
+    head = 0.35 * np.linalg.norm(v, axis=1)
+    xs, ys = [], []
+    for (x0, y0), (x1, y1), a, h in zip(g, tip, ang, head):
+        for da in (0.0, 2.6, -2.6):
+            if da == 0.0:
+                xs += [x0, x1, None]
+                ys += [y0, y1, None]
+            else:
+                xs += [x1, x1 + h * math.cos(a + da), None]
+                ys += [y1, y1 + h * math.sin(a + da), None]
+    return dict(type="scatter", x=xs, y=ys, mode="lines", name=name, hoverinfo="skip",
+                line=dict(width=1.5, color=ARROW_COLOR))
+
+
+def points(data: torch.Tensor, pts: torch.Tensor | None, title: str, rng, extra: list[dict] | None = None,
+           label: str = "samples", height: int = 520):
+    """A 2D scatter: the data in grey, ``pts`` in red, optional extra traces, fixed square-ish axes."""
+    traces = [_pts(data, "data", DATA_COLOR, 4, 0.45)]
+    if pts is not None:
+        traces.append(_pts(pts, label, SAMPLE_COLOR))
+    traces += extra or []
+    return figures.fig(traces, dict(height=height, title=dict(text=title, font=dict(size=17)), hovermode="closest",
+                                    xaxis=dict(range=rng[0]), yaxis=dict(range=rng[1], scaleanchor="x"),
+                                    legend=dict(orientation="h", y=-0.1)))
+
+
+def frame_2d(fr: Frames, k: int, data: torch.Tensor, rng, show: str = "ε̂ field") -> object:
+    """Frame k of a 2D reverse process: x_t (red), x̂_0 (blue), and the ε̂ or score field as arrows."""
+    f = fr.frame(k)
+    extra = []
+    if f["eps"] is not None:
+        extra.append(_pts(f["x0"], "x̂₀ (predicted clean)", X0_COLOR, 4, 0.35))
+        if fr.grid is not None and f["field"] is not None:
+            cell = (rng[0][1] - rng[0][0]) / (math.sqrt(fr.grid.shape[0]) + 1)
+            vec = f["field"] if show == "ε̂ field" else -f["field"]          # the score points the other way
+            extra.append(_arrows(fr.grid, vec, 0.9 * cell, "ε̂(x, t)" if show == "ε̂ field" else "score −ε̂/√(1−ᾱ)"))
+    return points(data, f["x"], frame_title(fr, k), rng, extra, label="x_t")
+
+
+def frame_title(fr: Frames, k: int) -> str:
+    t = fr.frame(k)["t"]
+    if t < 0:
+        return f"{fr.sampler.upper()} frame {k}/{len(fr) - 1}: x₀, the finished samples"
+    ab = fr.alpha_bar[k]
+    snr = 10 * math.log10(max(ab, 1e-12) / max(1 - ab, 1e-12))
+    return f"{fr.sampler.upper()} frame {k}/{len(fr) - 1}: t = {t + 1}, ᾱ_t = {ab:.3f}, SNR = {snr:+.1f} dB"
+
+
+def eps_to_unit(e: torch.Tensor) -> torch.Tensor:
+    """ε̂ (≈ N(0, 1) per pixel) shown mid-grey at 0, black at −3σ, white at +3σ."""
+    return (e / 6 + 0.5).clamp(0, 1)
+
+
+def frame_images(fr: Frames, k: int, nrow: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frame k of an image reverse process: (x_t, ε̂, x̂_0) as three grids."""
+    f = fr.frame(k)
+    x = to_unit(f["x"].float())
+    eps = eps_to_unit(f["eps"].float()) if f["eps"] is not None else torch.full_like(x, 0.5)
+    x0 = to_unit(f["x0"].float())
+    return tuple(figures.grid(v, nrow=nrow, target=360) for v in (x, eps, x0))    # type: ignore[return-value]
+
+
+def gif(fr: Frames, data: torch.Tensor | None, path: Path | None = None, max_frames: int = 80,
+        size: int = 420, ms: int = 70) -> str:
+    """The reverse process as an animated GIF (PIL only), the last frame held for a second."""
+    ks = sorted(set(np.linspace(0, len(fr) - 1, min(max_frames, len(fr))).round().astype(int).tolist()))
+    images = [_gif_points(fr, k, data, size) if data is not None else _gif_images(fr, k, size) for k in ks]
+    path = path or Path(tempfile.mkdtemp(prefix="ddpm-")) / f"{fr.sampler}-reverse.gif"
+    durations = [ms] * (len(images) - 1) + [1200]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=False)
+    return str(path)
+
+
+def _gif_images(fr: Frames, k: int, size: int) -> Image.Image:
+    g = figures.grid(to_unit(fr.frame(k)["x"].float()), nrow=4, target=size)
+    return _caption(Image.fromarray(g), fr, k)
+
+
+def _gif_points(fr: Frames, k: int, data: torch.Tensor, size: int) -> Image.Image:
+    rng = axis_range(data)
+    im = Image.new("RGB", (size, size), "white")
+    d = ImageDraw.Draw(im)
+
+    def px(p: torch.Tensor) -> np.ndarray:
+        p = p.float().cpu().numpy()
+        u = (p[:, 0] - rng[0][0]) / (rng[0][1] - rng[0][0]) * (size - 1)
+        v = (1 - (p[:, 1] - rng[1][0]) / (rng[1][1] - rng[1][0])) * (size - 1)
+        return np.stack([u, v], 1)
+
+    for u, v in px(data[:800]):
+        d.ellipse([u - 1.5, v - 1.5, u + 1.5, v + 1.5], fill=(203, 213, 225))
+    for u, v in px(fr.frame(k)["x"]):
+        d.ellipse([u - 2, v - 2, u + 2, v + 2], fill=(220, 38, 38))
+    return _caption(im, fr, k)
+
+
+def _caption(im: Image.Image, fr: Frames, k: int) -> Image.Image:
+    t = fr.frame(k)["t"]
+    out = Image.new("RGB", (im.width, im.height + 24), "white")
+    out.paste(im, (0, 24))
+    text = f"{fr.sampler.upper()}  t = {t + 1}" if t >= 0 else f"{fr.sampler.upper()}  x0 (done)"
+    ImageDraw.Draw(out).text((6, 5), text, fill=(15, 23, 42))
+    return out

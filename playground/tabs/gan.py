@@ -1,0 +1,217 @@
+"""The GAN tab: a GAN lab for 2D points (D's heatmap, G's arrows, modes covered) and for images."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import torch
+
+from trainers.data import MODE_STD, DataError, Dataset, from_upload, load, mode_centers, points_from_csv
+from trainers.gan import EQUATIONS, PRESETS, Config
+from trainers.gan_metrics import d_heatmap, d_scores, dataset_coverage, generator_arrows
+from trainers.loop import Run
+
+from .. import figures
+from ..panel import Panel
+
+TITLE = "GAN"
+UPLOAD = "my points (.csv) or images (.zip / .npz)"
+DATASETS = ["ring of 8", "grid of 25", "moons", "swiss roll", "checkerboard", "digits", "sprites", "mnist",
+            "fashion-mnist"]
+REAL, FAKE = "#16a34a", "#9333ea"        # GAN Lab's colours: green real, purple fake
+N_POINTS = 600                           # real and fake points drawn in the 2D view
+N_ARROWS = 150
+
+EQUATION = r"""
+### The game (seed 004, eq. 5 and 6)
+$$\min_G \max_D\ \mathbb{E}_{x\sim p_\text{data}}[\log D(x)] + \mathbb{E}_{z\sim p(z)}[\log(1 - D(G(z)))]$$
+D learns to tell real from generated samples; G learns to fool it. WGAN replaces the log-loss by the
+critic's Wasserstein estimate $\mathbb{E}[D(x)] - \mathbb{E}[D(G(z))]$ with $D$ kept 1-Lipschitz
+(clipping, gradient penalty or spectral norm).
+"""
+
+NOTES = {
+    "minimax": "G minimises log(1 − D(G(z))): when D wins early, this saturates and G's gradient vanishes.",
+    "non-saturating": "G maximises log D(G(z)) instead: same fixed point, strong gradients early on.",
+    "wgan": "D is a critic (no sigmoid); clipping its weights to [−c, c] crudely bounds its slope. RMSProp.",
+    "wgan-gp": "The penalty pushes ‖∇D‖ to 1 on points between real and fake (x̂ = εx + (1−ε)G(z)).",
+    "hinge": "Hinge loss with every D layer divided by its largest singular value (spectral norm).",
+}
+
+for k, v in {"d_loss": "D loss", "g_loss": "G loss", "wasserstein": "W estimate", "gp": "GP",
+             "d_acc": "D accuracy", "grad_norm_d": "‖∇D‖", "grad_norm_g": "‖∇G‖"}.items():
+    figures.PRETTY.setdefault(k, v)     # additive: names for the curve legends
+
+
+def equation_for(objective: str) -> str:
+    return f"**{objective}**\n$${EQUATIONS.get(objective, '')}$$\n{NOTES.get(objective, '')}"
+
+
+def load_data(name: str, upload: str | None) -> Dataset:
+    if name == UPLOAD:
+        if not upload:
+            raise DataError("Upload a CSV of points (two columns x, y), a .zip/.npz of images, "
+                            "or draw points and press 'Use my drawing'.")
+        if str(upload).lower().endswith(".csv"):
+            return points_from_csv(upload)
+        return from_upload(upload)
+    return load(name)
+
+
+# ----------------------------------------------------------------------------- views
+def render(run: Run) -> list[Any]:
+    if run.data.kind == "points":
+        lab, readout = _lab(run)
+        scores = _scores(run)
+        return [gr.update(value=lab, visible=True), readout, gr.update(value=None, visible=False), scores]
+    with run.evaluating() as m:
+        grid = figures.grid(m.sample_fixed(64), nrow=8)
+    return [gr.update(value=None, visible=False), _image_readout(run), gr.update(value=grid, visible=True),
+            _scores(run)]
+
+
+def _limits(run: Run) -> tuple[float, float]:
+    if "lim" not in run.ui:
+        x = run.data.x.float()
+        run.ui["lim"] = float(x.abs().max().clamp(min=1.0)) * 1.25
+    lim = run.ui["lim"]
+    return -lim, lim
+
+
+def _lab(run: Run):
+    lim = _limits(run)
+    name = run.data.name
+    with run.evaluating() as m:
+        xs, ys, v = d_heatmap(m, lim, lim, n=50)
+        g = torch.Generator().manual_seed(0)
+        z = torch.randn(N_POINTS, m.cfg.z_dim, generator=g).to(m.device)
+        fake = m.sample(N_POINTS, z=z).cpu().numpy()
+        pts, arrows = generator_arrows(m, z=z[:N_ARROWS], n=N_ARROWS)
+        cov = dataset_coverage(m, name) if name in MODE_STD else None
+    real = run.data.x[:N_POINTS].cpu().numpy()
+    wgan = run.cfg.objective != "minimax" and run.cfg.objective != "non-saturating"
+    # arrows: the longest is a tenth of the view, so they stay readable whatever the gradient's scale
+    length = np.linalg.norm(arrows, axis=1).max() + 1e-12
+    tips = pts + arrows / length * (lim[1] - lim[0]) / 10
+    seg = np.full((3 * len(pts), 2), np.nan)
+    seg[0::3], seg[1::3] = pts, tips
+    heat = dict(type="heatmap", x=xs, y=ys, z=v, colorscale="RdBu", opacity=0.75, zsmooth="best",
+                hoverinfo="skip", colorbar=dict(title=dict(text="critic" if wgan else "D(x)"), thickness=14),
+                **({} if wgan else dict(zmin=0, zmax=1)))
+    data = [heat,
+            dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers", name="real",
+                 marker=dict(size=5, color=REAL, opacity=0.7)),
+            dict(type="scatter", x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated",
+                 marker=dict(size=5, color=FAKE, opacity=0.8)),
+            dict(type="scatter", x=seg[:, 0], y=seg[:, 1], mode="lines", name="G's gradient",
+                 line=dict(color="#0f172a", width=1.5), hoverinfo="skip")]
+    shapes = []
+    title = "Real (green) vs generated (purple) over D; arrows: where G's loss pushes each sample"
+    if cov is not None:
+        r = 3 * MODE_STD[name]
+        shapes = [dict(type="circle", x0=cx - r, x1=cx + r, y0=cy - r, y1=cy + r, line=dict(color="#334155", dash="dot"))
+                  for cx, cy in mode_centers(name).tolist()]
+        title = f"{cov.modes_covered}/{cov.n_modes} modes covered · {cov.high_quality:.0f}% high-quality samples"
+    layout = dict(height=620, hovermode="closest", shapes=shapes, title=dict(text=title, font=dict(size=18)),
+                  xaxis=dict(range=list(lim), constrain="domain"),
+                  yaxis=dict(range=list(lim), scaleanchor="x", scaleratio=1),
+                  legend=dict(orientation="h", y=-0.08))
+    readout = _readout(cov)
+    return figures.fig(data, layout), readout
+
+
+def _readout(cov) -> str:
+    if cov is None:
+        return ("### Modes covered: n/a\nThis data is not a mixture of Gaussians; compare the purple cloud "
+                "with the green one by eye.")
+    counts = " · ".join(str(c) for c in cov.per_mode)
+    return (f"### Modes covered: **{cov.modes_covered} / {cov.n_modes}** · high-quality samples: "
+            f"**{cov.high_quality:.0f}%**\nOf 2,500 samples, high quality = within 3σ of a mode (dotted "
+            f"circles), as in the VEEGAN / PacGAN tables. Per mode: {counts}")
+
+
+def _image_readout(run: Run) -> str:
+    h = run.history.terms
+    last = {k: h[k][-1] for k in ("grad_norm_d", "grad_norm_g", "d_acc") if k in h and h[k]}
+    if not last:
+        return "### Samples from fixed noise\nThe same 64 z every frame, so frames are comparable."
+    return ("### Samples from fixed noise\nThe same 64 z every frame. "
+            f"D accuracy {last.get('d_acc', float('nan')):.2f} · ‖∇D‖ {last.get('grad_norm_d', float('nan')):.3g}"
+            f" · ‖∇G‖ {last.get('grad_norm_g', float('nan')):.3g}")
+
+
+def _scores(run: Run):
+    with run.evaluating() as m:
+        s_real, s_fake = d_scores(m, run.data.x_test, n=500)
+    gan = run.cfg.objective in ("minimax", "non-saturating")
+    data = [dict(type="histogram", x=s_real, name="real", opacity=0.6, marker=dict(color=REAL), nbinsx=40),
+            dict(type="histogram", x=s_fake, name="generated", opacity=0.6, marker=dict(color=FAKE), nbinsx=40)]
+    return figures.fig(data, dict(height=330, barmode="overlay", hovermode="closest",
+                                  title=dict(text="D's scores on real vs generated samples", font=dict(size=16)),
+                                  xaxis=dict(title=dict(text="D(x)" if gan else "critic value")),
+                                  yaxis=dict(title=dict(text="count"))))
+
+
+# ----------------------------------------------------------------------------- drawing
+def drawing_to_csv(editor: Any) -> str:
+    """The dark strokes of a sketch -> a CSV of up to 3,000 points (y up), for the same loader as uploads."""
+    img = editor.get("composite") if isinstance(editor, dict) else editor
+    if img is None:
+        raise DataError("Draw some points first.")
+    a = np.asarray(img)
+    if a.ndim == 3 and a.shape[2] == 4:
+        ink = a[..., 3] > 0                                   # any opaque stroke
+        if ink.all():                                         # an opaque white background: use darkness
+            ink = a[..., :3].mean(2) < 128
+    else:
+        ink = (a if a.ndim == 2 else a[..., :3].mean(2)) < 128
+    ys, xs = np.nonzero(ink)
+    if len(xs) < 10:
+        raise DataError("The drawing has too few marks: draw at least a few strokes.")
+    rng = np.random.default_rng(0)
+    idx = rng.choice(len(xs), size=min(3000, len(xs)), replace=False)
+    pts = np.stack([xs[idx], -ys[idx]], 1).astype(np.float64) + rng.uniform(-0.5, 0.5, (len(idx), 2))
+    path = Path(tempfile.mkdtemp(prefix="gan-draw-")) / "drawing.csv"
+    path.write_text("x,y\n" + "\n".join(f"{x:.2f},{y:.2f}" for x, y in pts))
+    return str(path)
+
+
+def build() -> Panel:
+    panel = Panel("gan", Config, datasets=DATASETS, equation=EQUATION, load_data=load_data, upload_choice=UPLOAD,
+                  upload_types=[".csv", ".zip", ".npz"], presets=PRESETS, default_steps=2000,
+                  curve_groups=[["d_loss", "g_loss"], ["wasserstein", "gp"], ["d_acc"], ["grad_norm_d", "grad_norm_g"]],
+                  curve_titles=["D and G losses", "Wasserstein estimate and GP", "D accuracy", "gradient norms"])
+    with gr.Row():
+        with gr.Column(scale=1, min_width=340):
+            panel.build_controls()
+            eq_now = gr.Markdown(equation_for(Config().objective), elem_classes=["pg-equation"],
+                                 latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+            with gr.Accordion("Draw your own points", open=False):
+                sketch = gr.Sketchpad(label="Draw a shape (dark strokes)", canvas_size=(400, 400), type="numpy",
+                                      layers=False)
+                use_drawing = gr.Button("Use my drawing as the data")
+        with gr.Column(scale=3):
+            readout = gr.Markdown("### Modes covered: press **Train**", elem_classes=["pg-gan-readout"])
+            lab = gr.Plot(label="GAN lab: D's heatmap, real and generated points, G's gradient", visible=True)
+            grid = gr.Image(label="Samples G(z) from the same fixed noise every frame", interactive=False,
+                            format="png", visible=False)
+            panel.build_curves()
+            scores = gr.Plot(label="Histogram of D's scores")
+    panel.wire([lab, readout, grid, scores], render)
+
+    panel.form["objective"].change(equation_for, panel.form["objective"], eq_now, api_visibility="private",
+                                   show_progress="hidden")
+
+    def use(editor):
+        try:
+            path = drawing_to_csv(editor)
+            load_data(UPLOAD, path)                           # validate now: a clear message, not at Train
+        except (ValueError, DataError) as e:
+            raise gr.Error(str(e)) from None
+        return gr.update(value=UPLOAD), gr.update(value=path, visible=True)
+
+    use_drawing.click(use, sketch, [panel.data, panel.upload], api_name="gan_use_drawing")
+    return panel

@@ -1,0 +1,236 @@
+"""The TD-VAE tab: train on generated sequences, then roll out several possible futures (jumpy prediction)."""
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import torch
+
+from trainers import sequences
+from trainers.data import DataError, Dataset
+from trainers.loop import Run
+from trainers.tdvae import Config
+
+from .. import figures
+from ..panel import Panel
+
+TITLE = "TD-VAE"
+DATASETS = list(sequences.SEQUENCE_DATASETS)[::-1]          # sine waves first: it learns in seconds
+TRUTH, SEEN, FUTURE = "#ea580c", "#1e3a8a", "#9333ea"      # orange truth ahead, blue seen, purple futures
+
+EQUATION = r"""
+### What it trains (seed 000, eq. 14)
+Pick $t_1<t_2$ with the jump $t_2-t_1$ in your range; draw $z_{t_2}\sim p_B(\cdot\mid b_{t_2})$, then
+$z_{t_1}\sim p_S(\cdot\mid z_{t_2},b_{t_1},b_{t_2})$, and maximise
+$$J=\mathbb{E}\big[\log p_D(x_{t_2}\mid z_{t_2})+\log p_B(z_{t_1}\mid b_{t_1})+\log p_T(z_{t_2}\mid z_{t_1})
+-\log p_B(z_{t_2}\mid b_{t_2})-\log p_S(z_{t_1}\mid z_{t_2},b_{t_1},b_{t_2})\big]$$
+$b_t=\mathrm{LSTM}(x_1,\dots,x_t)$ is the **belief**; the loss is $-J$. The curves show each term as it enters
+the loss: decoder $-\log p_D$, belief at $t_1$ $-\log p_B$, transition $-\log p_T$, belief at $t_2$ $+\log p_B$,
+smoothing $+\log p_S$; the last four together are the KL part.
+**Jumpy prediction:** from the belief at $t$, draw $z_t\sim p_B$ and jump $z\to z'\sim p_T(z'\mid z)$ again and
+again, decoding each $z'$: several possible futures, never looking at frames after $t$.
+"""
+
+PRETTY = {"decoder_nll": "−log p_D (decoder)", "belief_t1": "−log p_B(z_t1|b_t1)",
+          "transition": "−log p_T(z_t2|z_t1)", "belief_t2": "+log p_B(z_t2|b_t2)",
+          "smoothing": "+log p_S(z_t1|z_t2,b_t1,b_t2)", "total": "total −J"}
+for _k, _v in PRETTY.items():
+    figures.PRETTY.setdefault(_k, _v)     # additive: names for the curve legends
+
+PRESETS = {
+    "Sine waves: jumpy prediction": (
+        "sine waves", dict(length=32, jump_min=1, jump_max=4),
+        "the belief must work out each wave's phase and frequency from noisy values. After a few hundred steps "
+        "the purple futures follow the orange truth; with jump 4 the model predicts 4 steps at once."),
+    "Bouncing ball": (
+        "bouncing ball", dict(length=20, jump_min=1, jump_max=3),
+        "first the decoder learns an average blob (KL near 0), then the belief learns where the ball is and "
+        "the futures start to move. Near a wall the futures disagree about when it bounces."),
+    "Moving digit": (
+        "moving digit", dict(length=20, jump_min=1, jump_max=3, z_dim=16),
+        "the latent state must hold the digit's identity as well as its position and velocity."),
+    "One transition for every jump": (
+        "sine waves", dict(length=32, jump_min=1, jump_max=6, condition_on_jump=False),
+        "p_T does not know the jump size, so it learns a blend of jumps 1 to 6: the futures drift and spread "
+        "far more than with 'condition on jump size' ticked."),
+}
+
+_local = threading.local()    # the sequence length of the Train press being prepared (per worker thread)
+
+
+class SequencePanel(Panel):
+    """The generic panel; its data loader also reads the sequence length from the settings."""
+
+    def _prepare(self, run: Run | None, cfg: Any, data_name: str, upload: str | None) -> tuple[Run, str]:
+        _local.length = cfg.length
+        try:
+            return super()._prepare(run, cfg, data_name, upload)
+        finally:
+            _local.length = None
+
+
+def load_data(name: str, upload: str | None = None) -> Dataset:
+    return sequences.load(name, length=getattr(_local, "length", None))
+
+
+# ----------------------------------------------------------------------------- settings of the view
+def _settings(run: Run) -> dict[str, int]:
+    """The rollout settings for this run: the last ones chosen, or defaults that fit its data."""
+    T, cfg = run.data.x.shape[1], run.cfg
+    s = run.ui.get("roll")
+    if s is None:
+        t = max(0, T // 3)
+        jump = cfg.jump_min
+        s = dict(seq=0, t=t, jump=jump, n=8, steps=max(1, min(16, (T - 1 - t) // jump)), draw=0)
+    return s
+
+
+def choose(run: Run, seq: float, t: float, jump: float, n: float, steps: float) -> dict[str, int]:
+    """Validate a choice from the sliders (ValueError with a clear sentence) and keep it with the run."""
+    vals = {}
+    for name, v in dict(seq=seq, t=t, jump=jump, n=n, steps=steps).items():
+        if v is None or not math.isfinite(float(v)) or float(v) != int(float(v)):
+            raise ValueError(f"The {name} must be a whole number; got {v!r}.")
+        vals[name] = int(float(v))
+    n_test = run.data.x_test.shape[0]
+    if not 0 <= vals["seq"] < n_test:
+        raise ValueError(f"The test sequence # must be between 0 and {n_test - 1}; got {vals['seq']}.")
+    run.model.check_rollout(run.data.x_test[vals["seq"]], vals["t"], vals["n"], vals["jump"], vals["steps"])
+    vals["draw"] = _settings(run).get("draw", 0) + 1          # "roll out" again: new futures
+    run.ui["roll"] = vals
+    return vals
+
+
+# ----------------------------------------------------------------------------- render
+def render(run: Run) -> list[Any]:
+    """The jumpy-prediction views: one rollout from the chosen test sequence and time."""
+    s = _settings(run)
+    x = run.data.x_test[s["seq"]]                                        # (T, D)
+    T = x.shape[0]
+    with run.evaluating() as m, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(s["draw"])                                     # same futures until "roll out" again
+        fut = m.rollout(x, s["t"], s["n"], s["jump"], s["steps"])        # (n, steps, D)
+    times = s["t"] + s["jump"] * np.arange(1, s["steps"] + 1)
+    inside = times < T
+    mean = fut.mean(0)
+    truth = x[torch.as_tensor(times[inside])]
+    err = float(((mean[: int(inside.sum())] - truth) ** 2).mean()) if inside.any() else float("nan")
+    rep = float(((x[s["t"]] - truth) ** 2).mean()) if inside.any() else float("nan")
+    info = (f"**Test sequence #{s['seq']}**, belief at **t = {s['t']}**, {s['n']} futures × {s['steps']} jumps "
+            f"of **{s['jump']}** (times {', '.join(str(int(v)) for v in times[:8])}{' …' if len(times) > 8 else ''}).  \n"
+            f"Mean squared error of the average future: **{err:.4f}**, of repeating frame t: **{rep:.4f}**"
+            + ("" if inside.all() else f" (only the {int(inside.sum())} times before {T} have a truth)."))
+    if sequences.is_image(run.data):
+        h, w = sequences.frame_shape(run.data)
+        strip = _strip(x, s["t"], h, w)
+        grid = _futures_grid(x, fut, s["t"], times, h, w)
+        hide = gr.update(visible=False)
+        return [info, gr.update(value=strip, visible=True), gr.update(value=grid, visible=True), hide]
+    plot = _line_plot(x[:, 0].cpu().numpy(), fut[..., 0].cpu().numpy(), s["t"], times)
+    hide = gr.update(visible=False)
+    return [info, hide, hide, gr.update(value=plot, visible=True)]
+
+
+def _tint(frames: torch.Tensor, rgb: tuple[float, float, float]) -> torch.Tensor:
+    """(N, H, W) grey -> (N, 3, H, W) coloured: future frames stand out from seen ones."""
+    return frames[:, None] * torch.tensor(rgb, device=frames.device)[None, :, None, None]
+
+
+def _strip(x: torch.Tensor, t: int, h: int, w: int) -> np.ndarray:
+    """The whole test sequence: frames the model saw (≤ t) in white, the ones it must predict in orange."""
+    frames = x.reshape(-1, h, w).clamp(0, 1)
+    T = frames.shape[0]
+    seen = torch.arange(T, device=x.device) <= t
+    col = torch.where(seen[:, None, None, None], _tint(frames, (1, 1, 1)), _tint(frames, (1.0, 0.55, 0.1)))
+    return figures.grid(col, nrow=T if T <= 16 else -(-T // 2), pad=2, pad_value=90, target=1000)
+
+
+def _futures_grid(x: torch.Tensor, fut: torch.Tensor, t: int, times: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Row 1: the truth at t, t+jump, …; below it one row per rolled-out future (purple)."""
+    T = x.shape[0]
+    n, steps = fut.shape[:2]
+    blank = torch.full((h, w), 0.15, device=x.device)
+    truth = [x[t].reshape(h, w)] + [x[int(k)].reshape(h, w) if k < T else blank for k in times]
+    rows = [_tint(torch.stack(truth[:1]), (1, 1, 1)), _tint(torch.stack(truth[1:]).clamp(0, 1), (1.0, 0.55, 0.1))]
+    for i in range(n):
+        rows.append(_tint(x[t].reshape(1, h, w), (1, 1, 1)))
+        rows.append(_tint(fut[i].reshape(steps, h, w).clamp(0, 1), (0.8, 0.55, 1.0)))
+    return figures.grid(torch.cat(rows), nrow=steps + 1, pad=2, pad_value=90, target=900)
+
+
+def _line_plot(x: np.ndarray, fut: np.ndarray, t: int, times: np.ndarray) -> Any:
+    """1D: the sequence (seen part solid), each future as a thin line, their mean ± 2 std as a band."""
+    T = len(x)
+    tt = np.concatenate([[t], times])
+    start = np.full((fut.shape[0], 1), x[t])
+    paths = np.concatenate([start, fut], 1)                              # (n, steps + 1)
+    mean, sd = paths.mean(0), paths.std(0)
+    data = [dict(type="scatter", x=np.arange(T), y=x, mode="lines", name="true sequence",
+                 line=dict(color="#94a3b8", width=2, dash="dot")),
+            dict(type="scatter", x=tt, y=mean + 2 * sd, mode="lines", line=dict(width=0), showlegend=False,
+                 hoverinfo="skip"),
+            dict(type="scatter", x=tt, y=mean - 2 * sd, mode="lines", line=dict(width=0), fill="tonexty",
+                 fillcolor="rgba(147,51,234,0.18)", name="futures: mean ± 2 std")]
+    for i, p in enumerate(paths):
+        data.append(dict(type="scatter", x=tt, y=p, mode="lines", line=dict(color=FUTURE, width=1.2),
+                         opacity=0.45, name="possible futures", showlegend=i == 0, legendgroup="fut"))
+    data += [dict(type="scatter", x=tt, y=mean, mode="lines+markers", name="mean future",
+                  line=dict(color=FUTURE, width=3), marker=dict(size=8)),
+             dict(type="scatter", x=np.arange(t + 1), y=x[: t + 1], mode="lines+markers", name="seen by the model",
+                  line=dict(color=SEEN, width=3), marker=dict(size=6))]
+    ins = times < T
+    if ins.any():
+        data.append(dict(type="scatter", x=times[ins], y=x[times[ins]], mode="markers", name="truth ahead",
+                         marker=dict(color=TRUTH, size=11, symbol="diamond")))
+    shapes = [dict(type="line", x0=t, x1=t, yref="paper", y0=0, y1=1, line=dict(color=SEEN, dash="dash"))]
+    return figures.fig(data, dict(height=430, hovermode="closest", shapes=shapes,
+                                  title=dict(text=f"Futures rolled out from the belief at t = {t}", font=dict(size=17)),
+                                  xaxis=dict(title=dict(text="time step")), yaxis=dict(title=dict(text="x_t")),
+                                  legend=dict(orientation="h", y=-0.2)))
+
+
+# ----------------------------------------------------------------------------- layout
+def build() -> Panel:
+    panel = SequencePanel("tdvae", Config, datasets=DATASETS, equation=EQUATION, load_data=load_data,
+                          upload_choice=None, presets=PRESETS, default_steps=3000,
+                          curve_groups=[["total", "kl"], ["decoder_nll"],
+                                        ["belief_t1", "transition", "belief_t2", "smoothing"]],
+                          curve_titles=["total −J and its KL part", "decoder −log p_D(x_t2|z_t2)",
+                                        "the four latent terms of eq. 14"])
+    with gr.Row():
+        with gr.Column(scale=1, min_width=340):
+            panel.build_controls()
+        with gr.Column(scale=3):
+            panel.build_curves()
+            gr.Markdown("### Jumpy prediction: several possible futures from the belief at time t")
+            with gr.Row():
+                seq = gr.Slider(0, 174, value=0, step=1, label="Test sequence #")
+                t = gr.Slider(0, 63, value=6, step=1, label="Time t (the model sees frames 0 … t)")
+                jump = gr.Slider(1, 63, value=1, step=1, label="Jump size (within the trained range)")
+            with gr.Row():
+                n = gr.Slider(1, 16, value=8, step=1, label="Number of futures")
+                steps = gr.Slider(1, 16, value=8, step=1, label="Jumps per future")
+                again = gr.Button("🎲 Roll out", variant="secondary", scale=0, min_width=160)
+            info = gr.Markdown("Press **Train**, then pick a sequence and a time.", elem_classes=["pg-status"])
+            strip = gr.Image(label="The test sequence: white = seen by the model (frames 0 … t), orange = still "
+                                   "to come", interactive=False, format="png", visible=False)
+            grid = gr.Image(label="Top row: frame t then the truth at t + jump, t + 2·jump, … (orange); "
+                                  "each row below: one possible future rolled out by the model (purple)",
+                            interactive=False, format="png", visible=False)
+            plot = gr.Plot(label="Jumpy prediction", visible=True)
+    views = [info, strip, grid, plot]
+    panel.wire(views, render)
+
+    def roll(run: Run, *v: float) -> list[Any]:
+        choose(run, *v)
+        return render(run)
+
+    inputs = [panel.state, seq, t, jump, n, steps]
+    again.click(panel.view(roll), inputs, views, api_name="tdvae_rollout")
+    quiet = dict(api_visibility="private", show_progress="hidden")
+    for s in (seq, t, jump, n, steps):
+        s.release(panel.view(roll), inputs, views, **quiet)
+    return panel

@@ -1,0 +1,220 @@
+"""The VQ-VAE tab: a codebook you can see, steer and sample from (VQ-VAE and two-level VQ-VAE-2)."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import gradio as gr
+import torch
+
+from trainers.codebook import edit_code_map
+from trainers.loop import Run
+from trainers.vq_prior import CodePrior, PriorConfig, code_sequences
+from trainers.vqvae import Config
+
+from .. import figures, runs
+from ..panel import Panel
+from . import vqvae_views as views
+
+TITLE = "VQ-VAE"
+N_PRIOR_IMAGES = 4000      # training images whose code maps the prior learns (all of digits)
+HEAVY_EVERY = 4.0          # seconds between live refreshes of the top-N and codes-off experiments
+
+EQUATION = r"""
+### What it trains (seed 000 §1.3.2)
+$$z_q(x)=e_k,\quad k=\arg\min_i\ \|z_e(x)-e_i\|_2\qquad(11)$$
+$$L=\underbrace{\|x-D(e_k)\|^2}_{\text{recon}}+\underbrace{\|\mathrm{sg}[z_e]-e_k\|^2}_{\text{VQ}}
++\beta\,\underbrace{\|z_e-\mathrm{sg}[e_k]\|^2}_{\text{commit}}\qquad(12)$$
+$$N_i\leftarrow\gamma N_i+(1-\gamma)n_i,\ \ m_i\leftarrow\gamma m_i+(1-\gamma)\textstyle\sum_j z_{i,j},
+\ \ e_i=m_i/N_i\qquad(13)$$
+Perplexity $=\exp(-\sum_k p_k\log p_k)$ of code use: $K$ if all codes are used equally, 1 if one code does it all.
+"""
+
+PRESETS = {
+    "Codebook collapse (no restarts)": (
+        "digits", dict(num_codes=256, update="loss", restart=False),
+        "with the loss update and no restarts most of the 256 codes are never chosen: dead codes stay high, "
+        "perplexity low, the usage histogram is mostly grey. Tick 'dead-code restart' and press Train again."),
+    "EMA codebook with restarts": (
+        "digits", dict(num_codes=256, update="ema", restart=True),
+        "the EMA update (eq. 13) with restarts uses almost every code: epoch perplexity climbs towards K."),
+    "VQ-VAE-2 on sprites": (
+        "sprites", dict(two_level=True, num_codes=64),
+        "two levels: in 'VQ-VAE-2 levels', zeroing the top codes loses position and shape; redrawing the "
+        "bottom codes keeps the layout but garbles the edges."),
+}
+
+
+def _x(run: Run) -> torch.Tensor:
+    return run.data.x_test[:views.N_TEST]
+
+
+def _edit(run: Run, n: int) -> tuple[int, int, int, int]:
+    i, row, col, code = run.ui.get("edit", (0, 0, 0, 0))
+    return views.clip(i, 0, n - 1), row, col, code
+
+
+def _cached(run: Run, key: str, settings: Any, fn) -> Any:
+    """Recompute a costly view when its settings change, else at most every HEAVY_EVERY seconds."""
+    cache = run.ui.setdefault("cache", {})
+    hit = cache.get(key)
+    now = time.perf_counter()
+    if hit is None or hit[0] != settings or (hit[1] != run.step and now - hit[2] > HEAVY_EVERY):
+        hit = cache[key] = (settings, run.step, now, fn())
+    return hit[3]
+
+
+def render(run: Run) -> list[Any]:
+    """Every live view, from the current model."""
+    with run.evaluating() as m:
+        x = _x(run)
+        i, row, col, code = _edit(run, x.shape[0])
+        xs = torch.cat([x[:16], x[i:i + 1]])
+        codes = m.codes(xs)
+        recon = m.decode_codes({lv: c[:16] for lv, c in codes.items()})
+        n, off = run.ui.get("top_n", m.cfg.num_codes), [k for k in run.ui.get("off", []) if k < m.cfg.num_codes]
+        topn_img, topn_fig = _cached(run, "topn", n, lambda: views.topn_views(m, x, n))
+        off_img, off_md = _cached(run, "off", tuple(off), lambda: views.off_views(m, x[:128], off))
+        out = [figures.grid(torch.cat([x[:8], recon[:8], x[8:16], recon[8:16]]), nrow=8),
+               views.usage_fig(m), views.projection_fig(m, x[:64]), views.equation(m),
+               views.codemap_fig(codes, 16, row, col, title_index=i),
+               views.edit_view(m, xs, codes, 16, row, col, code),
+               topn_img, topn_fig, off_img, off_md, views.levels_view(m, x, codes),
+               figures.grid(m.sample(16), nrow=8)]
+    return out
+
+
+def build() -> Panel:
+    panel = Panel("vqvae", Config, datasets=["digits", "sprites", "mnist", "fashion-mnist"], equation=EQUATION,
+                  curve_groups=[["total", "recon"], ["vq", "commit"],
+                                ["perplexity", "perplexity_epoch", "perplexity_top", "perplexity_epoch_top"],
+                                ["dead_codes", "dead_codes_top"]],
+                  curve_titles=["total and reconstruction", "VQ and commitment (β·)", "perplexity: batch, epoch",
+                                "dead codes"], presets=PRESETS, default_steps=2000)
+    with gr.Row():
+        with gr.Column(scale=1, min_width=340):
+            panel.build_controls()
+        with gr.Column(scale=3):
+            panel.build_curves()
+            with gr.Row():
+                recon = gr.Image(label="Test inputs (rows 1, 3) and their reconstructions from codes (rows 2, 4)",
+                                 interactive=False, format="png")
+                usage = gr.Plot(label="Code usage")
+            with gr.Row():
+                proj = gr.Plot(label="Codebook and encoder outputs")
+                eq = gr.Markdown(latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
+                                                   {"left": "$", "right": "$", "display": False}])
+            with gr.Tabs():
+                with gr.Tab("Code map & edit a cell"):
+                    with gr.Row():
+                        img_idx = gr.Slider(0, views.N_TEST - 1, value=0, step=1, label="Test image #")
+                        row = gr.Number(0, precision=0, label="row")
+                        col = gr.Number(0, precision=0, label="column")
+                        code = gr.Number(0, precision=0, label="new code k")
+                        edit_btn = gr.Button("Decode with this code", variant="secondary")
+                    with gr.Row():
+                        codemap = gr.Plot(label="Map of code indices")
+                        edit_img = gr.Image(label="Input · reconstruction · after the edit · |change| ×3",
+                                            interactive=False, format="png")
+                with gr.Tab("Keep the N most used codes"):
+                    top_n = gr.Slider(1, 1024, value=1024, step=1, label="Keep the N most used codes (of K)")
+                    with gr.Row():
+                        topn_img = gr.Image(label="Inputs · all codes · only the N most used", interactive=False,
+                                            format="png")
+                        topn_fig = gr.Plot(label="Error as N shrinks")
+                with gr.Tab("Switch codes off"):
+                    off = gr.Textbox(label="Codes to switch off (e.g. 3, 17, 20), then Enter", value="")
+                    off_md = gr.Markdown()
+                    off_img = gr.Image(label="The 8 images that suffer most: inputs · before · with the codes off",
+                                       interactive=False, format="png")
+                with gr.Tab("VQ-VAE-2 levels"):
+                    gr.Markdown("Tick **two levels (VQ-VAE-2)** and train. Rows: inputs · both levels · "
+                                "top zeroed · top redrawn at random · bottom zeroed · bottom redrawn at random. "
+                                "What breaks when a level is gone is what that level carries.")
+                    levels_img = gr.Image(label="What each level carries", interactive=False, format="png")
+                with gr.Tab("Sample (prior)"):
+                    gr.Markdown("A tiny causal transformer learns p(k₁…k_T) over the code maps of the training "
+                                "images (raster order; VQ-VAE-2: top map first). Sampling a map cell by cell and "
+                                "decoding it gives new images. Right: cells drawn independently, for comparison.")
+                    with gr.Row():
+                        p_steps = gr.Slider(10, 3000, value=200, step=10, label="prior steps per press")
+                        p_temp = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="temperature")
+                        p_train = gr.Button("Train prior", variant="primary")
+                        p_sample = gr.Button("Sample again")
+                    p_status = gr.Markdown("Train the VQ-VAE, then press **Train prior**.")
+                    with gr.Row():
+                        p_curve = gr.Plot(label="Prior loss")
+                        p_img = gr.Image(label="Samples from the prior", interactive=False, format="png")
+                        noprior = gr.Image(label="Without a prior (independent cells)", interactive=False,
+                                           format="png")
+    outs = [recon, usage, proj, eq, codemap, edit_img, topn_img, topn_fig, off_img, off_md, levels_img, noprior]
+    panel.wire(outs, render)
+    quiet = dict(show_progress="hidden")
+
+    def set_image(run: Run, i):
+        run.ui["edit"] = (int(i),) + tuple(run.ui.get("edit", (0, 0, 0, 0)))[1:]
+        return render(run)
+
+    def set_edit(run: Run, i, r, c, k):
+        with run.evaluating() as m:
+            grid = m.codes(_x(run)[:1])["bottom"][0]
+            edit_code_map(grid, int(r or 0), int(c or 0), int(k or 0), m.cfg.num_codes)   # ValueError if outside
+        run.ui["edit"] = (int(i), int(r or 0), int(c or 0), int(k or 0))
+        return render(run)
+
+    def set_top_n(run: Run, n):
+        run.ui["top_n"] = int(n)
+        return render(run)
+
+    def set_off(run: Run, text):
+        run.ui["off"] = views.parse_codes(text, run.cfg.num_codes)
+        return render(run)
+
+    img_idx.release(panel.view(set_image), [panel.state, img_idx], outs, api_name="vqvae_image", **quiet)
+    edit_btn.click(panel.view(set_edit), [panel.state, img_idx, row, col, code], outs, api_name="vqvae_edit")
+    top_n.release(panel.view(set_top_n), [panel.state, top_n], outs, api_name="vqvae_top_n", **quiet)
+    off.submit(panel.view(set_off), [panel.state, off], outs, api_name="vqvae_codes_off")
+
+    def train_prior(run: Run | None, steps, temperature):
+        if run is None or run.model is None:
+            raise gr.Error("Train a VQ-VAE first (press ▶ Train): the prior learns the code maps of a trained VQ-VAE.")
+        try:
+            cfg = PriorConfig(steps=int(steps), temperature=float(temperature))
+            with run.evaluating() as model:
+                seqs = code_sequences(model, run.data.x[:N_PRIOR_IMAGES])   # ValueError if not trained yet
+                prior = run.ui.get("prior")
+                if prior is None or prior.K != model.cfg.num_codes or prior.levels != model.levels:
+                    prior = CodePrior(cfg, model)
+                prior.cfg = cfg
+            run.ui["prior"] = prior
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+        last = 0.0
+        for step, loss in prior.fit(seqs, steps=cfg.steps):
+            if time.perf_counter() - last > 0.7:
+                last = time.perf_counter()
+                yield [f"training the prior… step {step:,}, loss {loss:.3f} nats/code", views.prior_curve(prior.losses),
+                       gr.skip()]
+        prior.vq_steps = int(run.model.steps_done)
+        yield sample(run, temperature)
+
+    def sample(run: Run | None, temperature):
+        prior = None if run is None else run.ui.get("prior")
+        if prior is None:
+            raise gr.Error("Train the prior first: press Train prior (after training the VQ-VAE).")
+        try:
+            with run.evaluating() as m:
+                imgs = prior.sample_images(m, 32, float(temperature))
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+        stale = "" if prior.vq_steps == int(run.model.steps_done) else \
+            " ⚠️ the VQ-VAE trained on since: press Train prior again to follow its new codes."
+        msg = (f"prior: {len(prior.losses):,} steps, last loss {prior.losses[-1]:.3f} nats per code "
+               f"(uniform would be {torch.log(torch.tensor(float(prior.K))):.2f}).{stale}")
+        return [msg, views.prior_curve(prior.losses), figures.grid(imgs, nrow=8)]
+
+    p_train.click(train_prior, [panel.state, p_steps, p_temp], [p_status, p_curve, p_img], api_name="vqvae_prior",
+                  concurrency_limit=runs.TRAIN_SLOTS, concurrency_id="train")
+    p_sample.click(sample, [panel.state, p_temp], [p_status, p_curve, p_img], api_name="vqvae_prior_sample")
+    return panel
+
