@@ -5,13 +5,15 @@ import argparse
 import os
 
 import gradio as gr
+import torch
 
 from playground import CSS, build_app
-from playground.runs import TRAIN_SLOTS
+from playground.runs import THREADS, TRAIN_SLOTS
 from trainers.data import load
 
 THEME = gr.themes.Soft(text_size=gr.themes.sizes.text_lg)
 
+torch.set_num_threads(THREADS)
 demo = build_app()
 load("digits")      # warm the shared data cache (imports scikit-learn): the first Train press starts at once
 # Queue: bounded so a crowd can't pile up unbounded work; every run lives in its visitor's session.

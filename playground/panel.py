@@ -187,7 +187,7 @@ class Panel:
         from trainers import checkpoint
         with run.lock:
             blob = checkpoint.save(run)
-        path = Path(tempfile.mkdtemp(prefix="run-")) / f"{self.family}-step{run.step}.zip"
+        path = Path(tempfile.mkdtemp(prefix="run-")) / checkpoint.filename(run)
         path.write_bytes(blob)
         return str(path)
 

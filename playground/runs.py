@@ -19,7 +19,12 @@ from trainers.loop import Run, train
 RENDER_EVERY = float(os.environ.get("PLAYGROUND_RENDER_EVERY", "0.5"))    # seconds between redraws, at least
 TICK = 0.25                                                               # seconds between status-only updates
 MAX_SECONDS = float(os.environ.get("PLAYGROUND_MAX_SECONDS", "900"))     # one Train press, at most
-TRAIN_SLOTS = int(os.environ.get("PLAYGROUND_TRAIN_SLOTS", str(max(2, os.cpu_count() or 2))))
+_CPUS = os.cpu_count() or 2
+# Trainings that run at once (the rest queue), and torch threads each: on a free 2-vCPU Space, two
+# visitors train side by side on one core each (small models barely gain from a second thread, and
+# oversubscribed cores make every run several times slower).
+TRAIN_SLOTS = int(os.environ.get("PLAYGROUND_TRAIN_SLOTS", str(max(2, min(4, _CPUS)))))
+THREADS = int(os.environ.get("PLAYGROUND_THREADS", str(max(1, _CPUS // TRAIN_SLOTS))))
 STATE_TTL = 2 * 3600                                                      # seconds a run outlives its last update
 
 
@@ -54,7 +59,7 @@ def stream(run: Run, steps: int, render: Callable[[Run], list[Any]], status: Cal
     at a yield) still halts within a fraction of a second.
     """
     timing = Timing(run)
-    last = tick = 0.0          # render at the very first step: the curve appears at once
+    last = tick = -float("inf")     # render at the very first step: the curve appears at once
     wait, n_views = RENDER_EVERY, None
     message = ""
     try:
