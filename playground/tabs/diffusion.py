@@ -48,7 +48,7 @@ PRESETS = {
         "with T = 10 each step removes a lot of noise: look at the schedule (β near 1 at the end) and at how "
         "coarse the reverse frames are."),
     "Digits with a U-Net": (
-        "digits", dict(T=200, width=32, lr=1e-3, batch_size=128),
+        "digits", dict(T=100, width=16, lr=2e-3, batch_size=64),
         "8×8 digits: after a few hundred steps blobs become strokes; in the reverse process, x̂₀ shows a digit "
         "long before x_t is clean."),
 }
@@ -87,7 +87,7 @@ def render(run: Run) -> list[Any]:
         live = [gr.update(value=views.points(_data_points(run), s if ready else None, title, _rng(run)),
                           visible=True), gr.update(visible=False)]
     else:
-        live = [gr.update(visible=False), gr.update(value=figures.grid(s, nrow=8) if ready else None, visible=True)]
+        live = [gr.update(visible=False), gr.update(value=figures.grid(s, nrow=4) if ready else None, visible=True)]
     return live + _static_views(run)
 
 
@@ -107,7 +107,7 @@ def _static_views(run: Run) -> list[Any]:
     if pts:
         fwd = views.points(_data_points(run), xt, title, _rng(run), label="x_t")
         return [sched, gr.update(value=fwd, visible=True), gr.update(visible=False)]
-    return [sched, gr.update(visible=False), gr.update(value=figures.grid(to_unit(xt), nrow=8), visible=True,
+    return [sched, gr.update(visible=False), gr.update(value=figures.grid(to_unit(xt), nrow=4), visible=True,
                                                        label=title)]
 
 
@@ -120,7 +120,7 @@ def _frames(run: Run):
 
 
 def frame_views(run: Run, k: int) -> list[Any]:
-    """[plot, x_t, ε̂, x̂_0, readout] for frame k of the kept reverse process: no model call."""
+    """[x_t plot, x̂_0 plot, x_t, ε̂, x̂_0 images, readout] for frame k of the kept process: no model call."""
     fr = _frames(run)
     k = int(k)
     f = fr.frame(k)                                                   # ValueError past either end
@@ -129,23 +129,25 @@ def frame_views(run: Run, k: int) -> list[Any]:
         readout += (f"  \nmean ‖ε̂‖ per dimension = {float(f['eps'].float().pow(2).mean().sqrt()):.3f} · "
                     f"spread of x_t = {float(f['x'].float().std()):.3f}")
     if _is_points(run):
-        fig = views.frame_2d(fr, k, _data_points(run), _rng(run), run.ui.get("field_mode", "ε̂ field"))
+        left, right = views.frame_2d(fr, k, _data_points(run), _rng(run), run.ui.get("field_mode", "ε̂ field"))
         hide = gr.update(visible=False)
-        return [gr.update(value=fig, visible=True), hide, hide, hide, readout]
+        return [gr.update(value=left, visible=True), gr.update(value=right, visible=True), hide, hide, hide, readout]
     xt, eps, x0 = views.frame_images(fr, k)
-    show = lambda v: gr.update(value=v, visible=True)
-    return [gr.update(visible=False), show(xt), show(eps), show(x0), readout]
+    show, hide = (lambda v: gr.update(value=v, visible=True)), gr.update(visible=False)
+    return [hide, hide, show(xt), show(eps), show(x0), readout]
 
 
 def sample_frames(run: Run, sampler: str, steps: float, eta: float, n: float, seed: float, guidance: float,
                   label: float, field_mode: str) -> list[Any]:
     """Sample once, keep every frame (x_t, ε̂, x̂_0, and the 2D field), show frame 0."""
     pts = _is_points(run)
+    if any(v is None for v in (steps, eta, n, seed, guidance, label)):
+        raise ValueError("Please fill in every sampling setting (samples, seed, class, guidance, DDIM steps, η).")
     n, label = int(n), int(label)
-    if pts and not 1 <= n <= 2000:
-        raise ValueError(f"Draw between 1 and 2,000 points; got {n}.")
-    if not pts and not 1 <= n <= 64:
-        raise ValueError(f"Draw between 1 and 64 images; got {n}.")
+    if not 1 <= n <= 2000:
+        raise ValueError(f"Draw between 1 and 2,000 samples; got {n}.")
+    clamped = "" if pts or n <= 64 else f" (images: {n} clamped to 64)"
+    n = n if pts else min(n, 64)
     y = None
     if label >= 0:
         if not run.model.n_cond:
@@ -153,15 +155,23 @@ def sample_frames(run: Run, sampler: str, steps: float, eta: float, n: float, se
                              "'class-conditional (guidance)' on.")
         y = label
     with run.evaluating() as m:
-        fr = reverse_process(m, n, sampler=sampler.lower(), steps=int(steps) if sampler == "DDIM" else None,
+        steps = min(int(steps), run.cfg.T)                          # more DDIM steps than T: all of them
+        fr = reverse_process(m, n, sampler=sampler.lower(), steps=steps if sampler == "DDIM" else None,
                              eta=float(eta), guidance=float(guidance), y=y, seed=int(seed),
                              grid=grid_2d(_data_points(run), GRID) if pts else None,
                              field_y=y, max_frames=None if pts else 200)
     run.ui["frames"], run.ui["field_mode"] = fr, field_mode
     note = "" if not m.n_cond else f" · guidance w = {fr.guidance:g}"
+    # DDPM against DDIM from the same seed: how close each result lies to held-out data
+    ref = run.data.x_test[:800].cpu()
+    scores = run.ui.setdefault("chamfer", {})
+    name = "DDPM" if fr.sampler == "ddpm" else f"DDIM ({len(fr.ts)} steps, η = {float(eta):g})"
+    scores[name] = chamfer(m.to_data_space(fr.result).cpu(), ref)
+    compare = " · ".join(f"{k}: {v:.3f}" for k, v in list(scores.items())[-3:])
     *shown, readout = frame_views(run, 0)
     return [gr.update(maximum=len(fr) - 1, value=0), *shown,
-            f"Kept {len(fr)} frames of {fr.sampler.upper()} ({len(fr.ts)} steps){note}.  \n{readout}"]
+            f"Kept {len(fr)} frames of {fr.sampler.upper()} ({len(fr.ts)} steps){note}{clamped}.  \n"
+            f"Chamfer distance of the result to held-out data (lower is closer): {compare}.  \n{readout}"]
 
 
 def step_frame(run: Run, k: float, delta: int) -> list[Any]:
@@ -229,16 +239,17 @@ def build() -> Panel:
             panel.build_controls()
         with gr.Column(scale=3):
             panel.build_curves()
-            with gr.Row():
-                samples_plot = gr.Plot(label="Samples (red) over the data (grey)")
-                samples_img = gr.Image(label="Samples (20 DDIM steps, same seed every time)", visible=False, **big)
-            with gr.Tabs():
-                with gr.Tab("Schedule & forward process"):
-                    fwd_t = gr.Slider(1, 1000, value=1, step=1, label="t (clamped to T)",
-                                      info="Noise level of the forward process (eq. 9); the marker on the schedules.")
-                    sched = gr.Plot(label="β_t, ᾱ_t and SNR_t for both schedules (thick: the one in use)")
+            with gr.Row(equal_height=False):
+                with gr.Column():
+                    samples_plot = gr.Plot(label="Samples (red) over the data (grey)")
+                    samples_img = gr.Image(label="Samples (20 DDIM steps, same seed every time)", visible=False,
+                                           **big)
+                with gr.Column():
                     fwd_plot = gr.Plot(label="Forward process")
                     fwd_img = gr.Image(label="Forward process", visible=False, **big)
+                    fwd_t = gr.Slider(1, 1000, value=1, step=1, label="t (clamped to T)",
+                                      info="Noise level of the forward process (eq. 9); the marker on the schedules.")
+            with gr.Tabs():
                 with gr.Tab("Reverse process"):
                     with gr.Row():
                         sampler = gr.Radio(["DDPM", "DDIM"], value="DDPM", label="Sampler",
@@ -260,7 +271,9 @@ def build() -> Panel:
                         pause_btn = gr.Button("❚❚ Pause")
                         next_btn = gr.Button("+1 step ▶")
                     readout = gr.Markdown("Train, then press **Sample and keep every frame**.")
-                    frame_plot = gr.Plot(label="x_t (red), x̂₀ (blue) and the ε̂ field (arrows)")
+                    with gr.Row():
+                        frame_plot = gr.Plot(label="x_t (red) and the ε̂ field (arrows)")
+                        frame_x0 = gr.Plot(label="predicted clean x̂₀ (blue)")
                     with gr.Row():
                         img_xt = gr.Image(label="x_t", visible=False, **big)
                         img_eps = gr.Image(label="predicted noise ε̂ (grey = 0)", visible=False, **big)
@@ -268,6 +281,9 @@ def build() -> Panel:
                     with gr.Row():
                         gif_btn = gr.Button("Export the reverse process as a GIF")
                         gif_file = gr.File(label="Animated GIF", interactive=False)
+                with gr.Tab("Schedule"):
+                    sched = gr.Plot(label="β_t, ᾱ_t and SNR_t for both schedules (thick: the one in use; "
+                                          "marker: t of the forward-process slider)")
                 with gr.Tab("Guidance"):
                     gr.Markdown("Train with **class-conditional (guidance)** ticked (moons have 2 classes), then "
                                 "compare guidance scales: every class is sampled at each w from the same seed.")
@@ -278,7 +294,7 @@ def build() -> Panel:
     panel.wire(live, render)
     timer = gr.Timer(0.2, active=False)
     quiet = dict(api_visibility="private", show_progress="hidden")
-    fviews = [frame_plot, img_xt, img_eps, img_x0, readout]
+    fviews = [frame_plot, frame_x0, img_xt, img_eps, img_x0, readout]
 
     def set_t(run: Run, t: float) -> list[Any]:
         run.ui["fwd_t"] = int(t)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from trainers.diffusion import Frames, to_unit
 from trainers.schedules import Schedule
@@ -57,7 +57,7 @@ def schedules(T: int, kind: str, t: int | None = None, height: int = 330):
 
 def _pts(x: torch.Tensor, name: str, color: str, size: float = 5, opacity: float = 0.75) -> dict:
     x = x.float().cpu().numpy()
-    return dict(type="scattergl", x=x[:, 0], y=x[:, 1], mode="markers", name=name,
+    return dict(type="scatter", x=x[:, 0], y=x[:, 1], mode="markers", name=name,
                 marker=dict(size=size, color=color, opacity=opacity))
 
 
@@ -85,28 +85,31 @@ def _arrows(grid: torch.Tensor, vec: torch.Tensor, length: float, name: str) -> 
 
 
 def points(data: torch.Tensor, pts: torch.Tensor | None, title: str, rng, extra: list[dict] | None = None,
-           label: str = "samples", height: int = 520):
+           label: str = "samples", height: int = 560):
     """A 2D scatter: the data in grey, ``pts`` in red, optional extra traces, fixed square-ish axes."""
-    traces = [_pts(data, "data", DATA_COLOR, 4, 0.45)]
+    traces = [_pts(data, "data", DATA_COLOR, 6, 0.5)]
     if pts is not None:
-        traces.append(_pts(pts, label, SAMPLE_COLOR))
+        traces.append(_pts(pts, label, SAMPLE_COLOR, 7, 0.75))
     traces += extra or []
-    return figures.fig(traces, dict(height=height, title=dict(text=title, font=dict(size=17)), hovermode="closest",
+    return figures.fig(traces, dict(height=height, title=dict(text=title, font=dict(size=16)), hovermode="closest",
+                                    margin=dict(l=40, r=10, t=50, b=30),
                                     xaxis=dict(range=rng[0]), yaxis=dict(range=rng[1], scaleanchor="x"),
                                     legend=dict(orientation="h", y=-0.1)))
 
 
-def frame_2d(fr: Frames, k: int, data: torch.Tensor, rng, show: str = "ε̂ field") -> object:
-    """Frame k of a 2D reverse process: x_t (red), x̂_0 (blue), and the ε̂ or score field as arrows."""
+def frame_2d(fr: Frames, k: int, data: torch.Tensor, rng, show: str = "ε̂ field") -> tuple[object, object]:
+    """Frame k of a 2D reverse process: (x_t with the ε̂ or score field as arrows, x̂_0 in blue)."""
     f = fr.frame(k)
     extra = []
-    if f["eps"] is not None:
-        extra.append(_pts(f["x0"], "x̂₀ (predicted clean)", X0_COLOR, 4, 0.35))
-        if fr.grid is not None and f["field"] is not None:
-            cell = (rng[0][1] - rng[0][0]) / (math.sqrt(fr.grid.shape[0]) + 1)
-            vec = f["field"] if show == "ε̂ field" else -f["field"]          # the score points the other way
-            extra.append(_arrows(fr.grid, vec, 0.9 * cell, "ε̂(x, t)" if show == "ε̂ field" else "score −ε̂/√(1−ᾱ)"))
-    return points(data, f["x"], frame_title(fr, k), rng, extra, label="x_t")
+    if fr.grid is not None and f["field"] is not None:
+        cell = (rng[0][1] - rng[0][0]) / (math.sqrt(fr.grid.shape[0]) + 1)
+        vec = f["field"] if show == "ε̂ field" else -f["field"]              # the score points the other way
+        extra.append(_arrows(fr.grid, vec, 0.9 * cell, "ε̂(x, t)" if show == "ε̂ field" else "score ∝ −ε̂"))
+    title = frame_title(fr, k)
+    left = points(data, f["x"], f"x_t · {title}", rng, extra, label="x_t")
+    right = points(data, None, "x̂₀ = (x_t − √(1−ᾱ_t) ε̂)/√ᾱ_t: where each point is headed", rng,
+                   [_pts(f["x0"], "x̂₀ (predicted clean)", X0_COLOR, 7, 0.6)])
+    return left, right
 
 
 def frame_title(fr: Frames, k: int) -> str:
@@ -123,9 +126,10 @@ def eps_to_unit(e: torch.Tensor) -> torch.Tensor:
     return (e / 6 + 0.5).clamp(0, 1)
 
 
-def frame_images(fr: Frames, k: int, nrow: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Frame k of an image reverse process: (x_t, ε̂, x̂_0) as three grids."""
+def frame_images(fr: Frames, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frame k of an image reverse process: (x_t, ε̂, x̂_0) as three square-ish grids."""
     f = fr.frame(k)
+    nrow = math.ceil(math.sqrt(f["x"].shape[0]))
     x = to_unit(f["x"].float())
     eps = eps_to_unit(f["eps"].float()) if f["eps"] is not None else torch.full_like(x, 0.5)
     x0 = to_unit(f["x0"].float())
@@ -144,7 +148,8 @@ def gif(fr: Frames, data: torch.Tensor | None, path: Path | None = None, max_fra
 
 
 def _gif_images(fr: Frames, k: int, size: int) -> Image.Image:
-    g = figures.grid(to_unit(fr.frame(k)["x"].float()), nrow=4, target=size)
+    x = fr.frame(k)["x"].float()
+    g = figures.grid(to_unit(x), nrow=math.ceil(math.sqrt(x.shape[0])), target=size)
     return _caption(Image.fromarray(g), fr, k)
 
 
@@ -168,8 +173,12 @@ def _gif_points(fr: Frames, k: int, data: torch.Tensor, size: int) -> Image.Imag
 
 def _caption(im: Image.Image, fr: Frames, k: int) -> Image.Image:
     t = fr.frame(k)["t"]
-    out = Image.new("RGB", (im.width, im.height + 24), "white")
-    out.paste(im, (0, 24))
+    out = Image.new("RGB", (im.width, im.height + 30), "white")
+    out.paste(im, (0, 30))
     text = f"{fr.sampler.upper()}  t = {t + 1}" if t >= 0 else f"{fr.sampler.upper()}  x0 (done)"
-    ImageDraw.Draw(out).text((6, 5), text, fill=(15, 23, 42))
+    try:
+        font = ImageFont.load_default(size=20)          # Pillow ≥ 10.1: a scalable font, legible on a projector
+    except TypeError:
+        font = ImageFont.load_default()
+    ImageDraw.Draw(out).text((8, 4), text, fill=(15, 23, 42), font=font)
     return out

@@ -82,7 +82,7 @@ def _settings(run: Run) -> dict[str, int]:
     T, cfg = run.data.x.shape[1], run.cfg
     s = run.ui.get("roll")
     if s is None:
-        t = max(0, T // 3)
+        t = max(0, T // 2 - 1)
         jump = cfg.jump_min
         s = dict(seq=0, t=t, jump=jump, n=8, steps=max(1, min(16, (T - 1 - t) // jump)), draw=0)
     return s
@@ -124,6 +124,9 @@ def render(run: Run) -> list[Any]:
             f"Mean squared error of the average future: **{err:.4f}**, of repeating frame t: **{rep:.4f}**"
             + ("" if inside.all() else f" (only the {int(inside.sum())} times before {T} have a truth)."))
     if sequences.is_image(run.data):
+        info += ("  \n*First picture:* the test sequence, white = seen by the model (frames 0 … t), orange = still "
+                 "to come. *Second:* top row = frame t, then the truth at t + jump, t + 2·jump, … (orange); "
+                 "each row below = one possible future rolled out by the model (purple).")
         h, w = sequences.frame_shape(run.data)
         strip = _strip(x, s["t"], h, w)
         grid = _futures_grid(x, fut, s["t"], times, h, w)
@@ -207,19 +210,19 @@ def build() -> Panel:
             panel.build_curves()
             gr.Markdown("### Jumpy prediction: several possible futures from the belief at time t")
             with gr.Row():
-                seq = gr.Slider(0, 174, value=0, step=1, label="Test sequence #")
-                t = gr.Slider(0, 63, value=6, step=1, label="Time t (the model sees frames 0 … t)")
+                seq = gr.Slider(0, 249, value=0, step=1, label="Test sequence # (of the test set)")
+                t = gr.Slider(0, 63, value=9, step=1, label="Time t (the model sees frames 0 … t)")
                 jump = gr.Slider(1, 63, value=1, step=1, label="Jump size (within the trained range)")
             with gr.Row():
                 n = gr.Slider(1, 16, value=8, step=1, label="Number of futures")
                 steps = gr.Slider(1, 16, value=8, step=1, label="Jumps per future")
-                again = gr.Button("🎲 Roll out", variant="secondary", scale=0, min_width=160)
+                again = gr.Button("Roll out again", variant="secondary", scale=0, min_width=160)
             info = gr.Markdown("Press **Train**, then pick a sequence and a time.", elem_classes=["pg-status"])
-            strip = gr.Image(label="The test sequence: white = seen by the model (frames 0 … t), orange = still "
-                                   "to come", interactive=False, format="png", visible=False)
-            grid = gr.Image(label="Top row: frame t then the truth at t + jump, t + 2·jump, … (orange); "
-                                  "each row below: one possible future rolled out by the model (purple)",
-                            interactive=False, format="png", visible=False)
+            # no label overlays: they would hide the top row of frames (the legend is in the text above)
+            strip = gr.Image(label="The test sequence", show_label=False, interactive=False, format="png",
+                             visible=False)
+            grid = gr.Image(label="Truth and rolled-out futures", show_label=False, interactive=False,
+                            format="png", visible=False)
             plot = gr.Plot(label="Jumpy prediction", visible=True)
     views = [info, strip, grid, plot]
     panel.wire(views, render)

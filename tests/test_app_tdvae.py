@@ -1,0 +1,95 @@
+"""The TD-VAE tab driven through the running app: train on sequences, then roll out futures."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from gradio_client.exceptions import AppError
+
+from conftest import stream_until
+
+# small and quick: the tab's behaviour, not the model's quality, is under test here
+SETTINGS = dict(length=16, jump_min=1, jump_max=3, condition_on_jump=True, z_dim=4, belief_dim=16, hidden=32,
+                pairs=4, likelihood="auto", obs_std=0.1, lr=3e-3, batch_size=32, seed=0)
+
+
+def step_of(status: str) -> int:
+    m = re.search(r"step ([\d,]+)", status)
+    return int(m.group(1).replace(",", "")) if m else -1
+
+
+def train(client, steps=100_000, data="sine waves", **kw):
+    return client.submit(data, None, steps, *{**SETTINGS, **kw}.values(), api_name="/tdvae_train")
+
+
+def _value(out):
+    """A view's value: outputs sent as gr.update(value=..., visible=...) arrive as dicts."""
+    if isinstance(out, dict) and out.get("__type__") == "update":
+        return out.get("value")
+    return out
+
+
+def _plot_json(plot) -> str:
+    plot = _value(plot)
+    return str(plot.get("plot") if isinstance(plot, dict) else plot)
+
+
+def _drawn(o) -> bool:
+    return "scatter" in _plot_json(o[1]) and "possible futures" in _plot_json(o[5])
+
+
+def test_train_on_sine_waves_streams_then_rollout(client):
+    job = train(client)
+    out = stream_until(job, lambda o: step_of(o[0]) >= 20 and _drawn(o), timeout=240)
+    status, curves, info, strip, grid, plot = out
+    assert "steps/s" in status
+    text = _plot_json(curves)
+    for term in ("decoder", "p_B(z_t1", "p_T", "p_B(z_t2", "p_S", "total"):
+        assert term in text, f"the curves lack {term}"
+    assert "Mean squared error" in info
+    assert "possible futures" in _plot_json(plot) and "truth ahead" in _plot_json(plot)
+    job.cancel()
+    # a chosen sequence, time and jump: the futures start at t and land on t + k·jump
+    info, strip, grid, plot = client.predict(3, 5, 2, 6, 4, api_name="/tdvae_rollout")
+    assert "#3" in info and "t = 5" in info and "times 7, 9, 11, 13" in info
+    assert '"x": [5, 7, 9, 11, 13]' in _plot_json(plot).replace("\n", "") or "[5,7,9,11,13]" in \
+        _plot_json(plot).replace(" ", "")
+
+
+def test_bouncing_ball_shows_image_strips(client):
+    final = train(client, steps=15, data="bouncing ball").result(timeout=240)
+    status, curves, info, strip, grid, plot = final
+    assert step_of(status) == 15 and "done" in status
+    assert _value(strip) and _value(grid), "the image strips are empty"
+    info, strip, grid, plot = client.predict(0, 4, 3, 5, 3, api_name="/tdvae_rollout")
+    assert "jumps of **3**" in info and _value(grid)
+    with pytest.raises(AppError, match="test sequence # must be between 0 and 174"):
+        client.predict(200, 4, 1, 5, 3, api_name="/tdvae_rollout")       # the ball's test set has 175
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(jump_max=16), "shorter than the sequences"),
+    (dict(jump_min=3, jump_max=2), "shortest jump"),
+    (dict(length=100), "maximum value 64"),
+    (dict(length=4), "minimum value 8"),
+])
+def test_bad_settings_get_a_clear_message_and_the_app_keeps_serving(client, change, message):
+    with pytest.raises(AppError) as e:
+        train(client, steps=5, **change).result(timeout=120)
+    assert message.lower() in str(e.value).lower()
+    assert "Traceback" not in str(e.value)
+    final = train(client, steps=3).result(timeout=180)
+    assert step_of(final[0]) == 3
+
+
+def test_bad_rollout_choices_get_a_clear_message(client):
+    with pytest.raises(AppError, match="Train a model first"):
+        client.predict(0, 5, 1, 4, 4, api_name="/tdvae_rollout")
+    train(client, steps=3).result(timeout=180)
+    for args, message in [((0, 16, 1, 4, 4), "time t must be between 0 and 15"),
+                          ((0, 5, 5, 4, 4), "trained range 1–3"),
+                          ((999, 5, 1, 4, 4), "greater than maximum value 249")]:
+        with pytest.raises(AppError, match=message):
+            client.predict(*args, api_name="/tdvae_rollout")
+    info, *_ = client.predict(1, 5, 1, 4, 4, api_name="/tdvae_rollout")   # still serving
+    assert "#1" in info
