@@ -35,7 +35,7 @@ def _default_loader(name: str, upload: str | None) -> Dataset:
 class Panel:
     def __init__(self, family: str, config_cls: type, *, datasets: list[str], equation: str,
                  curve_groups: list[list[str]], curve_titles: list[str] | None = None,
-                 load_data: Callable[[str, str | None], Dataset] = _default_loader,
+                 load_data: Callable[..., Dataset] = _default_loader,
                  upload_choice: str | None = UPLOAD, upload_types: list[str] | None = None,
                  presets: dict[str, tuple[str, dict[str, Any], str]] | None = None,
                  default_steps: int = 3000, exclude: tuple[str, ...] = ()) -> None:
@@ -173,10 +173,16 @@ class Panel:
         else:
             note = "new run." if run is None else "new run (new data)."
         t0 = time.perf_counter()
-        data = self.load_data(data_name, upload)
+        data = self._load(data_name, upload, cfg)
         run = Run(self.family, cfg, data, device=os.environ.get("PLAYGROUND_DEVICE", "auto"))
         run.ui["data_key"] = key
         return run, f"{note} {data.note} (ready in {time.perf_counter() - t0:.1f} s)"
+
+    def _load(self, data_name: str, upload: str | None, cfg: Any) -> Dataset:
+        """``load_data(name, upload)``, or ``load_data(name, upload, cfg)`` for data shaped by the settings."""
+        if len(inspect.signature(self.load_data).parameters) >= 3:
+            return self.load_data(data_name, upload, cfg)
+        return self.load_data(data_name, upload)
 
     def _reset(self):
         return [None, "Reset: press **Train** to start a new run.", None, *([None] * len(self.views))]
@@ -196,7 +202,7 @@ class Panel:
             raise gr.Error("Choose a .zip exported from this playground.")
         from trainers import checkpoint
         try:
-            data = self.load_data(data_name, upload) if data_name == self.upload_choice else None
+            data = self._load(data_name, upload, None) if data_name == self.upload_choice else None
             new = checkpoint.load(path, data=data, device=os.environ.get("PLAYGROUND_DEVICE", "auto"))
         except (ValueError, DataError) as e:
             raise gr.Error(str(e)) from None

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from typing import Any
 
 import gradio as gr
@@ -58,22 +57,10 @@ PRESETS = {
         "far more than with 'condition on jump size' ticked."),
 }
 
-_local = threading.local()    # the sequence length of the Train press being prepared (per worker thread)
 
-
-class SequencePanel(Panel):
-    """The generic panel; its data loader also reads the sequence length from the settings."""
-
-    def _prepare(self, run: Run | None, cfg: Any, data_name: str, upload: str | None) -> tuple[Run, str]:
-        _local.length = cfg.length
-        try:
-            return super()._prepare(run, cfg, data_name, upload)
-        finally:
-            _local.length = None
-
-
-def load_data(name: str, upload: str | None = None) -> Dataset:
-    return sequences.load(name, length=getattr(_local, "length", None))
+def load_data(name: str, upload: str | None, cfg: Config | None) -> Dataset:
+    """The sequence sets, generated at the length the settings ask for."""
+    return sequences.load(name, length=None if cfg is None else cfg.length)
 
 
 # ----------------------------------------------------------------------------- settings of the view
@@ -197,12 +184,12 @@ def _line_plot(x: np.ndarray, fut: np.ndarray, t: int, times: np.ndarray) -> Any
 
 # ----------------------------------------------------------------------------- layout
 def build() -> Panel:
-    panel = SequencePanel("tdvae", Config, datasets=DATASETS, equation=EQUATION, load_data=load_data,
-                          upload_choice=None, presets=PRESETS, default_steps=3000,
-                          curve_groups=[["total", "kl"], ["decoder_nll"],
-                                        ["belief_t1", "transition", "belief_t2", "smoothing"]],
-                          curve_titles=["total −J and its KL part", "decoder −log p_D(x_t2|z_t2)",
-                                        "the four latent terms of eq. 14"])
+    panel = Panel("tdvae", Config, datasets=DATASETS, equation=EQUATION, load_data=load_data,
+                  upload_choice=None, presets=PRESETS, default_steps=3000,
+                  curve_groups=[["total", "kl"], ["decoder_nll"],
+                                ["belief_t1", "transition", "belief_t2", "smoothing"]],
+                  curve_titles=["total −J (solid) · its KL part (dashed)", "decoder −log p_D(x_t2|z_t2)",
+                                "latent terms: belief_t1 ─, transition ╌, belief_t2 ┈, smoothing ─·"])
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
             panel.build_controls()
