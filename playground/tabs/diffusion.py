@@ -231,7 +231,7 @@ def export_gif(run: Run) -> str:
 def build() -> Panel:
     panel = Panel("diffusion", Config, datasets=POINT_SETS + ["digits", "sprites", "mnist", "fashion-mnist"],
                   equation=EQUATION, curve_groups=[["total"], ["loss_t_low", "loss_t_high"]],
-                  curve_titles=["ε-prediction MSE (eq. 10)", "MSE at low t (little noise) vs high t"],
+                  curve_titles=["ε-prediction MSE (eq. 10)", "MSE at low t, little noise (solid) · high t (dashed)"],
                   presets=PRESETS)
     big = dict(interactive=False, format="png")
     with gr.Row():
