@@ -21,9 +21,10 @@ TITLE = "GAN"
 UPLOAD = "my points (.csv) or images (.zip / .npz)"
 DATASETS = ["ring of 8", "grid of 25", "moons", "swiss roll", "checkerboard", "digits", "sprites", "mnist",
             "fashion-mnist"]
-REAL, FAKE = "#16a34a", "#9333ea"        # GAN Lab's colours: green real, purple fake
+REAL, FAKE = "#15803d", "#7e22ce"        # GAN Lab's colours: green real, purple fake
+HEAT = [[0.0, "#e9d5ff"], [0.5, "#ffffff"], [1.0, "#bbf7d0"]]     # D's verdict, pale so the points stand out
 N_POINTS = 600                           # real and fake points drawn in the 2D view
-N_ARROWS = 150
+N_ARROWS = 80
 
 EQUATION = r"""
 ### The game (seed 004, eq. 5 and 6)
@@ -47,7 +48,9 @@ for k, v in {"d_loss": "D loss", "g_loss": "G loss", "wasserstein": "W estimate"
 
 
 def equation_for(objective: str) -> str:
-    return f"**{objective}**\n$${EQUATIONS.get(objective, '')}$$\n{NOTES.get(objective, '')}"
+    """The objective's equation, one display line per player (long lines would overflow the column)."""
+    lines = EQUATIONS.get(objective, ())
+    return f"**Objective: {objective}**\n" + "".join(f"$${ln}$$\n" for ln in lines) + NOTES.get(objective, "")
 
 
 def load_data(name: str, upload: str | None) -> Dataset:
@@ -98,9 +101,9 @@ def _lab(run: Run):
     tips = pts + arrows / length * (lim[1] - lim[0]) / 10
     seg = np.full((3 * len(pts), 2), np.nan)
     seg[0::3], seg[1::3] = pts, tips
-    heat = dict(type="heatmap", x=xs, y=ys, z=v, colorscale="RdBu", opacity=0.75, zsmooth="best",
+    heat = dict(type="heatmap", x=xs, y=ys, z=v, colorscale=HEAT, opacity=0.8, zsmooth="best",
                 hoverinfo="skip", colorbar=dict(title=dict(text="critic" if wgan else "D(x)"), thickness=14),
-                **({} if wgan else dict(zmin=0, zmax=1)))
+                **({} if wgan else _around_half(v)))
     data = [heat,
             dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers", name="real",
                  marker=dict(size=5, color=REAL, opacity=0.7)),
@@ -109,18 +112,26 @@ def _lab(run: Run):
             dict(type="scatter", x=seg[:, 0], y=seg[:, 1], mode="lines", name="G's gradient",
                  line=dict(color="#0f172a", width=1.5), hoverinfo="skip")]
     shapes = []
-    title = "Real (green) vs generated (purple) over D; arrows: where G's loss pushes each sample"
+    title = ("D(x): green = looks real, purple = looks fake · arrows: where G's loss pushes samples"
+             if not wgan else "critic: green = high, purple = low · arrows: where G's loss pushes samples")
     if cov is not None:
         r = 3 * MODE_STD[name]
         shapes = [dict(type="circle", x0=cx - r, x1=cx + r, y0=cy - r, y1=cy + r, line=dict(color="#334155", dash="dot"))
                   for cx, cy in mode_centers(name).tolist()]
-        title = f"{cov.modes_covered}/{cov.n_modes} modes covered · {cov.high_quality:.0f}% high-quality samples"
-    layout = dict(height=620, hovermode="closest", shapes=shapes, title=dict(text=title, font=dict(size=18)),
+    layout = dict(height=640, hovermode="closest", shapes=shapes, title=dict(text=title, font=dict(size=15)),
+                  margin=dict(l=40, r=10, t=40, b=30),
                   xaxis=dict(range=list(lim), constrain="domain"),
                   yaxis=dict(range=list(lim), scaleanchor="x", scaleratio=1),
                   legend=dict(orientation="h", y=-0.08))
     readout = _readout(cov)
     return figures.fig(data, layout), readout
+
+
+def _around_half(v: np.ndarray) -> dict[str, float]:
+    """A colour range centred on D = ½ (can't tell), stretched to D's actual spread so that an unsure
+    D still shows where it leans (the colour bar gives the true values)."""
+    dev = max(float(np.abs(v - 0.5).max()), 0.02)
+    return dict(zmin=0.5 - dev, zmax=0.5 + dev)
 
 
 def _readout(cov) -> str:
@@ -187,19 +198,22 @@ def build() -> Panel:
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
             panel.build_controls()
-            eq_now = gr.Markdown(equation_for(Config().objective), elem_classes=["pg-equation"],
-                                 latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
             with gr.Accordion("Draw your own points", open=False):
                 sketch = gr.Sketchpad(label="Draw a shape (dark strokes)", canvas_size=(400, 400), type="numpy",
                                       layers=False)
                 use_drawing = gr.Button("Use my drawing as the data")
         with gr.Column(scale=3):
-            readout = gr.Markdown("### Modes covered: press **Train**", elem_classes=["pg-gan-readout"])
-            lab = gr.Plot(label="GAN lab: D's heatmap, real and generated points, G's gradient", visible=True)
-            grid = gr.Image(label="Samples G(z) from the same fixed noise every frame", interactive=False,
-                            format="png", visible=False)
+            with gr.Row():
+                with gr.Column(scale=3):
+                    lab = gr.Plot(label="GAN lab: D's heatmap, real and generated points, G's gradient")
+                    grid = gr.Image(label="Samples G(z) from the same fixed noise every frame", interactive=False,
+                                    format="png", visible=False)
+                with gr.Column(scale=2):
+                    readout = gr.Markdown("### Modes covered: press **Train**", elem_classes=["pg-gan-readout"])
+                    eq_now = gr.Markdown(equation_for(Config().objective), elem_classes=["pg-equation"],
+                                         latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+                    scores = gr.Plot(label="Histogram of D's scores")
             panel.build_curves()
-            scores = gr.Plot(label="Histogram of D's scores")
     panel.wire([lab, readout, grid, scores], render)
 
     panel.form["objective"].change(equation_for, panel.form["objective"], eq_now, api_visibility="private",
