@@ -12,6 +12,8 @@ from .figures import SCATTER_CSS
 TABS = ["ae", "vae", "vqvae", "gan", "diffusion", "tdvae"]
 
 CSS = SCATTER_CSS + """
+.image-frame img { image-rendering: pixelated; width: 100% !important; height: 100% !important;
+  object-fit: contain; }
 .pg-status { font-size: 16px; }
 .pg-equation { font-size: 16px; }
 .pg-train button, button.pg-train { font-size: 18px; }

@@ -117,8 +117,10 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
     return (x.permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)
 
 
-def grid(images: torch.Tensor, nrow: int = 8, pad: int = 1, target: int = 560, pad_value: int = 255) -> np.ndarray:
-    """Tile images into one crisp picture, upscaled by an integer factor to about ``target`` px wide."""
+def grid(images: torch.Tensor, nrow: int = 8, pad: int = 1, target: int = 0, pad_value: int = 255) -> np.ndarray:
+    """Tile images into one picture at their own resolution; the page scales it up crisply (CSS
+    ``image-rendering: pixelated``), so a live update encodes a few kB instead of a large PNG.
+    ``target``: upscale by an integer factor to about that many px wide (for files: GIFs, downloads)."""
     imgs = to_uint8(images)
     n, h, w, _ = imgs.shape
     ncol = min(nrow, n)

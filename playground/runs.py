@@ -17,7 +17,7 @@ from trainers.base import Diverged
 from trainers.loop import Run, train
 
 RENDER_EVERY = float(os.environ.get("PLAYGROUND_RENDER_EVERY", "0.5"))    # seconds between redraws, at least
-TICK = 0.25                                                               # seconds between status-only updates
+TICK = float(os.environ.get("PLAYGROUND_TICK", "0.25"))                                                             # seconds between status-only updates
 MAX_SECONDS = float(os.environ.get("PLAYGROUND_MAX_SECONDS", "900"))     # one Train press, at most
 _CPUS = os.cpu_count() or 2
 # Trainings that run at once (the rest queue), and torch threads each: on a free 2-vCPU Space, two
