@@ -80,7 +80,8 @@ def curves(history, groups: list[list[str]], titles: list[str] | None = None, he
                 ey = np.array([e[k] for e in history.epochs[-500:]], dtype=np.float64)
                 traces.append(dict(type="scatter", x=ex, y=ey, mode="markers", name=f"{PRETTY.get(k, k)} (epoch)",
                                    xaxis=xa, yaxis=ya, showlegend=False,
-                                   marker=dict(size=7, color=color, line=dict(width=1, color="white"))))
+                                   marker=dict(size=7 if len(ex) <= 60 else 4, color=color,
+                                               line=dict(width=1 if len(ex) <= 60 else 0, color="white"))))
         lo = i * (width + gap)
         layout[_axis(i, "xaxis")] = dict(domain=[lo, lo + width], anchor=ya, title=dict(text="step"))
         layout[_axis(i, "yaxis")] = dict(anchor=xa, gridcolor="#e2e8f0")

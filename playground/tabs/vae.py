@@ -133,7 +133,7 @@ def _manifold_codes(run: Run, m):
 def build() -> Panel:
     panel = Panel("vae", Config, datasets=["digits", "sprites", "mnist", "fashion-mnist"], equation=EQUATION,
                   curve_groups=[["total", "neg_elbo"], ["recon"], ["kl"]],
-                  curve_titles=["total with β·KL (solid) · −ELBO (dashed)", "reconstruction", "KL"], presets=PRESETS)
+                  curve_titles=["total (solid) · −ELBO (dashed)", "reconstruction", "KL"], presets=PRESETS)
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
             panel.build_controls()
