@@ -26,10 +26,14 @@ for k, v in {"sparsity": "sparsity penalty", "contractive": "λ‖J‖²", "jaco
     figures.PRETTY.setdefault(k, v)       # additive: names for the curve legends
 
 EQUATION = r"""
-### Autoencoder (seed 000 §1.1)
-$$\mathbf{h}=g_\phi(\mathbf{x}),\qquad \mathbf{x}'=f_\theta(\mathbf{h}),\qquad
-L_{AE}=\frac1n\sum_{i=1}^n\big\|\mathbf{x}^{(i)}-f_\theta(g_\phi(\mathbf{x}^{(i)}))\big\|^2\quad(1)$$
+Encoder $g_\phi$, decoder $f_\theta$ (seed 000 §1.1): $\mathbf{h}=g_\phi(\mathbf{x})$,
+$\mathbf{x}'=f_\theta(\mathbf{h})$; every variant minimises the squared reconstruction error, averaged over images
+$$L_{AE}=\frac1n\sum_{i=1}^n\big\|\mathbf{x}^{(i)}-f_\theta(g_\phi(\mathbf{x}^{(i)}))\big\|^2\quad(1)$$
 """
+
+# which settings each variant uses: the others are hidden from the form
+USES = {"noise": ("denoising",), "noise_level": ("denoising",), "sparsity": ("sparse",), "rho": ("kl",),
+        "beta": ("kl",), "l1": ("l1",), "k": ("k-sparse",), "lam": ("contractive",)}
 
 EQUATIONS = {
     "plain": r"$$L=\|\mathbf{x}-f(g(\mathbf{x}))\|^2\quad(1)$$ A deterministic code: nothing asks the codes "
@@ -73,7 +77,14 @@ PRESETS = {
 
 def equation_for(variant: str, sparsity: str) -> str:
     key = sparsity if variant == "sparse" else variant
-    return f"**{variant}{' (' + sparsity + ')' if variant == 'sparse' else ''}**\n{EQUATIONS.get(key, '')}"
+    name = f"{variant} ({sparsity})" if variant == "sparse" else variant
+    return f"### The loss of this variant: {name}\n{EQUATIONS.get(key, '')}"
+
+
+def form_visibility(variant: str, sparsity: str) -> list[Any]:
+    """Show only the settings the chosen variant uses (in the order of USES)."""
+    on = {variant, sparsity if variant == "sparse" else variant}
+    return [gr.update(visible=bool(on & set(v))) for v in USES.values()]
 
 
 # ----------------------------------------------------------------------------- live views
@@ -96,7 +107,7 @@ def render(run: Run) -> list[Any]:
         else:
             r = m.decode(h[:16])
             recon_img = figures.grid(torch.cat([x[:8], r[:8], x[8:16], r[8:16]]), nrow=8)
-        sens = _sensitivity(m, x[:300])
+        sens = _sensitivity(m, x[:200])
         holes = _holes(run, m, x)
     hist, rho_fig = _sparse_figs(run, h)
     sens_fig = _sensitivity_fig(run, sens)
@@ -124,17 +135,16 @@ def _sparse_figs(run: Run, h: torch.Tensor):
     hist = figures.fig([dict(type="bar", x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges),
                              marker=dict(color=AE_C))],
                        dict(height=330, hovermode="closest", bargap=0,
-                            title=dict(text=f"Code activations h_j on {len(v)} test images · "
-                                            f"{100 * frac_zero:.0f}% are zero (|h| < 0.01)"),
+                            title=dict(text=f"Code activations · {100 * frac_zero:.0f}% zero (|h| < 0.01)"),
                             xaxis=dict(title=dict(text="activation")), yaxis=dict(title=dict(text="count"))))
     rho_hat = v.mean(0)
-    shapes, title = [], "Mean activation ρ̂ⱼ of each code unit"
+    shapes, title = [], "Mean activation ρ̂ⱼ per unit"
     if cfg.variant == "sparse" and cfg.sparsity == "kl":
         shapes = [dict(type="line", xref="paper", x0=0, x1=1, y0=cfg.rho, y1=cfg.rho,
                        line=dict(dash="dash", color=VAE_C, width=2))]
         title += f" · dashed: target ρ = {cfg.rho:g}"
     elif cfg.variant == "sparse" and cfg.sparsity == "k-sparse":
-        title += f" · k = {cfg.k} of {len(rho_hat)} units on per image"
+        title += f" · k = {cfg.k} of {len(rho_hat)} on"
     rho_fig = figures.fig([dict(type="bar", x=np.arange(len(rho_hat)), y=rho_hat, marker=dict(color=AE_C))],
                           dict(height=330, hovermode="closest", shapes=shapes, title=dict(text=title),
                                xaxis=dict(title=dict(text="code unit j"), dtick=1 if len(rho_hat) <= 32 else None),
@@ -144,8 +154,7 @@ def _sparse_figs(run: Run, h: torch.Tensor):
 
 def _sensitivity(m, x: torch.Tensor) -> np.ndarray:
     """Median code movement per ε, relative to the typical distance between two images' codes."""
-    spread = max(V.code_spread(m, x), 1e-9)
-    return np.array([float(V.code_sensitivity(m, x, eps=e).median()) * e / spread for e in EPS])
+    return V.sensitivity_curve(m, x, EPS.tolist())
 
 
 def _sensitivity_fig(run: Run, sens: np.ndarray):
@@ -153,8 +162,10 @@ def _sensitivity_fig(run: Run, sens: np.ndarray):
     traces = [dict(type="scatter", x=EPS, y=sens, mode="lines+markers", name=label, line=dict(color=AE_C, width=3))]
     twin = run.ui.get("twin")
     if twin is not None:
-        with twin.evaluating() as tm:
-            ts = _sensitivity(tm, _test_subset(twin)[0][:300])
+        if run.ui.get("twin_sens") is None:          # the twin no longer trains: compute its curve once
+            with twin.evaluating() as tm:
+                run.ui["twin_sens"] = _sensitivity(tm, _test_subset(twin)[0][:200])
+        ts = run.ui["twin_sens"]
         traces.append(dict(type="scatter", x=EPS, y=ts, mode="lines+markers", line=dict(color=VAE_C, width=3),
                            name=f"same AE with λ = 0 ({twin.step} steps)"))
     return figures.fig(traces, dict(
@@ -228,15 +239,15 @@ def anomaly(run: Run, held: list[str] | None, steps: float) -> list[Any]:
 
 def build() -> Panel:
     panel = Panel("ae", Config, datasets=["digits", "sprites", "mnist", "fashion-mnist"], equation=EQUATION,
-                  curve_groups=[["total", "recon"], ["sparsity", "contractive"], ["jacobian_fro", "frac_zero"]],
-                  curve_titles=["total and reconstruction", "penalty term", "‖J‖_F (contractive) · zeros (sparse)"],
+                  curve_groups=[["total", "recon"], ["sparsity", "contractive", "jacobian_fro", "frac_zero"]],
+                  curve_titles=["total and reconstruction", "the variant's penalty and its diagnostics"],
                   presets=PRESETS, default_steps=3000)
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
             panel.build_controls()
+        with gr.Column(scale=3):
             eq_now = gr.Markdown(equation_for("plain", "kl"), elem_classes=["pg-equation"],
                                  latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
-        with gr.Column(scale=3):
             panel.build_curves()
             with gr.Row():
                 recon = gr.Image(label="Inputs and reconstructions (denoising: noisy input · output · clean target)",
@@ -278,8 +289,13 @@ def build() -> Panel:
     panel.wire(views, render)
 
     quiet = dict(api_visibility="private", show_progress="hidden")
-    for comp in (panel.form["variant"], panel.form["sparsity"]):
-        comp.change(equation_for, [panel.form["variant"], panel.form["sparsity"]], eq_now, **quiet)
+    vs = [panel.form["variant"], panel.form["sparsity"]]
+    for comp in vs:
+        comp.change(equation_for, vs, eq_now, **quiet)
+        comp.change(form_visibility, vs, [panel.form[n] for n in USES], **quiet)
+    default = Config()
+    for comp, upd in zip([panel.form[n] for n in USES], form_visibility(default.variant, default.sparsity)):
+        comp.visible = upd["visible"]          # the page opens with the default variant's settings only
 
     def set_ui(key):
         def fn(run: Run, *v):
@@ -302,7 +318,7 @@ def build() -> Panel:
         return render(run)
 
     def train_twin(run: Run):
-        run.ui["twin"] = _train_twin(run, "ae", max(1, run.step))
+        run.ui["twin"], run.ui["twin_sens"] = _train_twin(run, "ae", min(max(1, run.step), 20_000)), None
         return render(run)
 
     tsne_btn.click(panel.view(compute_tsne), panel.state, [proj, *views], api_name="ae_tsne")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 import gradio as gr
 import torch
@@ -18,7 +18,7 @@ from . import vqvae_views as views
 
 TITLE = "VQ-VAE"
 N_PRIOR_IMAGES = 4000      # training images whose code maps the prior learns (all of digits)
-HEAVY_EVERY = 4.0          # seconds between live refreshes of the top-N and codes-off experiments
+HEAVY_EVERY = 3.0          # seconds between live refreshes of the costly views (plots, experiments)
 
 EQUATION = r"""
 ### What it trains (seed 000 §1.3.2)
@@ -54,34 +54,49 @@ def _edit(run: Run, n: int) -> tuple[int, int, int, int]:
     return views.clip(i, 0, n - 1), row, col, code
 
 
-def _cached(run: Run, key: str, settings: Any, fn) -> Any:
-    """Recompute a costly view when its settings change, else at most every HEAVY_EVERY seconds."""
-    cache = run.ui.setdefault("cache", {})
-    hit = cache.get(key)
+def _once(run: Run, key: str, token: Any, make: Callable[[], Any], n: int = 1) -> Any:
+    """A view's value when its ``token`` changed since it was last sent, else gr.skip(): the browser
+    redraws only what changed (plots and formulas are costly to redraw a few times a second)."""
+    sent = run.ui.setdefault("sent", {})
+    if key in sent and sent[key] == token:
+        return gr.skip() if n == 1 else (gr.skip(),) * n
+    sent[key] = token
+    return make()
+
+
+def _heavy(run: Run, key: str, settings: Any, make: Callable[[], Any], n: int = 1) -> Any:
+    """A costly view: recomputed when its settings change, else at most every HEAVY_EVERY seconds."""
+    stamps = run.ui.setdefault("stamps", {})
+    old = stamps.get(key)
     now = time.perf_counter()
-    if hit is None or hit[0] != settings or (hit[1] != run.step and now - hit[2] > HEAVY_EVERY):
-        hit = cache[key] = (settings, run.step, now, fn())
-    return hit[3]
+    if old is None or old[0] != settings or (old[1] != run.step and now - old[2] > HEAVY_EVERY):
+        stamps[key] = old = (settings, run.step, now)
+    return _once(run, key, old, make, n)
 
 
 def render(run: Run) -> list[Any]:
-    """Every live view, from the current model."""
+    """Every live view, from the current model (unchanged ones are skipped)."""
     with run.evaluating() as m:
         x = _x(run)
+        K = m.cfg.num_codes
         i, row, col, code = _edit(run, x.shape[0])
         xs = torch.cat([x[:16], x[i:i + 1]])
         codes = m.codes(xs)
         recon = m.decode_codes({lv: c[:16] for lv, c in codes.items()})
-        n, off = run.ui.get("top_n", m.cfg.num_codes), [k for k in run.ui.get("off", []) if k < m.cfg.num_codes]
-        topn_img, topn_fig = _cached(run, "topn", n, lambda: views.topn_views(m, x, n))
-        off_img, off_md = _cached(run, "off", tuple(off), lambda: views.off_views(m, x[:128], off))
-        out = [figures.grid(torch.cat([x[:8], recon[:8], x[8:16], recon[8:16]]), nrow=8),
-               views.usage_fig(m), views.projection_fig(m, x[:64]), views.equation(m),
-               views.codemap_fig(codes, 16, row, col, title_index=i),
-               views.edit_view(m, xs, codes, 16, row, col, code),
-               topn_img, topn_fig, off_img, off_md, views.levels_view(m, x, codes),
-               figures.grid(m.sample(16), nrow=8)]
-    return out
+        n, off = run.ui.get("top_n", K), [k for k in run.ui.get("off", []) if k < K]
+        token = (i, row, col, code, tuple(codes["bottom"][16].flatten().tolist()),
+                 tuple(codes["top"][16].flatten().tolist()) if "top" in codes else None)
+        topn_img, topn_fig = _heavy(run, "topn", n, lambda: views.topn_views(m, x, n), 2)
+        off_img, off_md = _heavy(run, "off", tuple(off), lambda: views.off_views(m, x[:128], off), 2)
+        return [figures.grid(torch.cat([x[:8], recon[:8], x[8:16], recon[8:16]]), nrow=8),
+                _heavy(run, "usage", None, lambda: views.usage_fig(m)),
+                _heavy(run, "proj", None, lambda: views.projection_fig(m, x[:64])),
+                _once(run, "eq", (m.cfg.update, m.cfg.restart, m.cfg.dead_after), lambda: views.equation(m)),
+                _once(run, "codemap", token, lambda: views.codemap_fig(codes, 16, row, col, title_index=i)),
+                _heavy(run, "edit", token, lambda: views.edit_view(m, xs, codes, 16, row, col, code)),
+                topn_img, topn_fig, off_img, off_md,
+                _heavy(run, "levels", None, lambda: views.levels_view(m, x, codes)),
+                _heavy(run, "noprior", None, lambda: views.no_prior_samples(m))]
 
 
 def build() -> Panel:

@@ -13,7 +13,7 @@ from trainers.vqvae import Model
 from .. import figures
 
 N_TEST = 256           # held-out images the views use
-N_PROJ = 1500          # encoder outputs in the projection (subsampled cells)
+N_PROJ = 800           # encoder outputs in the projection (subsampled cells)
 
 EQ12 = r"""**Codebook update in use: by the loss (eq. 12).** The VQ term moves each used code $e_k$
 towards the encoder outputs assigned to it; gradients reach the encoder by the straight-through copy
@@ -21,8 +21,8 @@ $\nabla_{z_e}L \approx \nabla_{z_q}L$:
 $$L=\|x-D(e_k)\|^2+\|\mathrm{sg}[z_e]-e_k\|^2+\beta\,\|z_e-\mathrm{sg}[e_k]\|^2$$"""
 EQ13 = r"""**Codebook update in use: moving averages (eq. 13).** The VQ term is only watched (curve); each code
 becomes the running mean of the encoder outputs it wins ($n_i$ of them in the batch):
-$$N_i\leftarrow\gamma N_i+(1-\gamma)\,n_i,\quad m_i\leftarrow\gamma m_i+(1-\gamma)\textstyle\sum_j z_{i,j},\quad
-e_i=m_i/N_i$$
+$$N_i\leftarrow\gamma N_i+(1-\gamma)\,n_i,\qquad m_i\leftarrow\gamma m_i+(1-\gamma)\textstyle\sum_j z_{i,j}$$
+$$e_i=m_i/N_i$$
 The loss is $\|x-D(e_k)\|^2+\beta\,\|z_e-\mathrm{sg}[e_k]\|^2$."""
 
 
@@ -86,7 +86,7 @@ def projection_fig(m: Model, x: torch.Tensor) -> Any:
     pe, pz = (a.cpu().numpy() for a in pca_2d(e, z))
     used = (m.vq_b.usage() > 0).cpu().numpy()
     ids = np.arange(len(e))
-    traces = [dict(type="scattergl", x=pz[:, 0], y=pz[:, 1], mode="markers", name="encoder outputs z_e",
+    traces = [dict(type="scatter", x=pz[:, 0], y=pz[:, 1], mode="markers", name="encoder outputs z_e",
                    marker=dict(size=4, color="#94a3b8", opacity=0.45), hoverinfo="skip"),
               dict(type="scatter", x=pe[used, 0], y=pe[used, 1], mode="markers", name="codes in use",
                    text=[f"code {k}" for k in ids[used]], hoverinfo="text",
@@ -114,9 +114,11 @@ def codemap_fig(codes: dict[str, torch.Tensor], i: int, row: int | None = None, 
                            hovertemplate="row %{y}, column %{x}: code %{z}<extra></extra>"))
         w = (1 - 0.08 * (n - 1)) / n
         layout["xaxis" if j == 0 else f"xaxis{j + 1}"] = dict(domain=[j * (w + 0.08), j * (w + 0.08) + w],
-                                                              anchor=ya, title=dict(text=f"{lv}: column"), dtick=1)
+                                                              anchor=ya, title=dict(text=f"{lv}: column"), dtick=1,
+                                                              constrain="domain", showgrid=False)
         layout["yaxis" if j == 0 else f"yaxis{j + 1}"] = dict(anchor=xa, autorange="reversed", dtick=1,
-                                                              scaleanchor=xa, title=dict(text="row"))
+                                                              scaleanchor=xa, constrain="domain", showgrid=False,
+                                                              title=dict(text="row"))
         if lv == "bottom" and row is not None and col is not None:
             shapes.append(dict(type="rect", xref=xa, yref=ya, x0=col - 0.5, x1=col + 0.5, y0=row - 0.5,
                                y1=row + 0.5, line=dict(color="#dc2626", width=4)))
@@ -189,6 +191,13 @@ def levels_view(m: Model, x: torch.Tensor, codes: dict[str, torch.Tensor]) -> np
         rows = [x[:8], m.decode_codes(one)] + [m.decode_codes(one, {lv: how}) for lv in ("top", "bottom")
                                                for how in ("zero", "random")]
     return figures.grid(torch.cat(rows), nrow=8, target=560)
+
+
+def no_prior_samples(m: Model, n: int = 16) -> np.ndarray:
+    """Every cell drawn on its own from the usage histogram (same draw at each refresh)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return figures.grid(m.sample(n), nrow=8)
 
 
 def prior_curve(losses: list[float]) -> Any:

@@ -1,0 +1,91 @@
+"""The VQ-VAE tab driven through the running app: train, move the codebook sliders, sample from the prior."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from gradio_client.exceptions import AppError
+
+from conftest import stream_until
+
+# in the form's order: the basic settings, then the advanced ones
+SETTINGS = dict(num_codes=32, code_dim=16, beta=0.25, update="ema", gamma=0.99, restart=True, two_level=False,
+                lr=2e-3, batch_size=128, seed=0, dead_after=20, width=16)
+VIEWS = ["recon", "usage", "proj", "eq", "codemap", "edit", "topn_img", "topn_fig", "off_img", "off_md",
+         "levels", "noprior"]
+
+
+def step_of(status: str) -> int:
+    m = re.search(r"step ([\d,]+)", status)
+    return int(m.group(1).replace(",", "")) if m else -1
+
+
+def train(client, steps=100_000, data="digits", **kw):
+    return client.submit(data, None, steps, *{**SETTINGS, **kw}.values(), api_name="/vqvae_train")
+
+
+def test_train_then_sliders_edits_and_prior(client):
+    job = train(client)
+    # status-only updates skip the views; wait for a full redraw after step 30
+    out = stream_until(job, lambda o: step_of(o[0]) >= 30 and "plot" in str(o[1]).lower(), timeout=240)
+    status, curves, *views = out
+    v = dict(zip(VIEWS, views))
+    assert "steps/s" in status and "plot" in str(curves).lower()
+    for key in ("recon", "edit", "topn_img", "noprior"):
+        assert v[key], f"the {key} view is empty"
+    # the usage plot and the formula are sent when they change (not at every redraw)
+    sent = [dict(zip(VIEWS, o[2:])) for o in job.outputs()]
+    assert any("perplexity" in str(s["usage"]) for s in sent)
+    assert any("eq. 13" in str(s["eq"]) for s in sent)
+    job.cancel()
+    # keep the 2 most used codes: the error curve marks N = 2
+    v = dict(zip(VIEWS, client.predict(2, api_name="/vqvae_top_n")))
+    assert "N = 2" in str(v["topn_fig"])
+    # switch two codes off: the summary says how many cells they held
+    v = dict(zip(VIEWS, client.predict("0, 1", api_name="/vqvae_codes_off")))
+    assert "switched off" in v["off_md"] and v["off_img"]
+    # give cell (1, 2) of image 5 another code; outside the 4×4 grid is a clear message
+    v = dict(zip(VIEWS, client.predict(5, 1, 2, 7, api_name="/vqvae_edit")))
+    assert "#5" in str(v["codemap"]) and v["edit"]
+    with pytest.raises(AppError, match="outside the 4×4 grid"):
+        client.predict(5, 4, 0, 7, api_name="/vqvae_edit")
+    with pytest.raises(AppError, match="codes 0 to 31"):
+        client.predict("3, 99", api_name="/vqvae_codes_off")
+    # the prior: trains, shows its curve, samples images
+    msg, curve, img = client.submit(40, 1.0, api_name="/vqvae_prior").result(timeout=240)
+    assert "40 steps" in msg and img and "prior" in str(curve).lower()
+    msg, _, img = client.predict(0.7, api_name="/vqvae_prior_sample")
+    assert img and "nats" in msg
+
+
+def test_prior_before_any_vqvae_says_train_first(client):
+    with pytest.raises(AppError, match="Train a VQ-VAE first"):
+        client.submit(20, 1.0, api_name="/vqvae_prior").result(timeout=60)
+    with pytest.raises(AppError, match="Train the prior first"):
+        client.predict(1.0, api_name="/vqvae_prior_sample")
+    with pytest.raises(AppError, match="Train a model first"):
+        client.predict(3, api_name="/vqvae_top_n")
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(num_codes=4), "minimum value 8"),
+    (dict(num_codes=2000), "maximum value 1024"),
+    (dict(code_dim=1), "minimum value 2"),
+    (dict(update="adam"), "'loss', 'ema'"),
+    (dict(data="moons"), "moons"),
+])
+def test_bad_inputs_get_a_clear_message_and_the_app_keeps_serving(client, change, message):
+    change = dict(change)
+    data = change.pop("data", "digits")
+    with pytest.raises(AppError) as e:
+        train(client, steps=5, data=data, **change).result(timeout=120)
+    assert message.lower() in str(e.value).lower() and "Traceback" not in str(e.value)
+    final = train(client, steps=3).result(timeout=180)
+    assert step_of(final[0]) >= 3
+
+
+def test_two_levels_show_what_each_level_carries(client):
+    final = train(client, steps=10, two_level=True).result(timeout=240)
+    v = dict(zip(VIEWS, final[2:]))
+    assert v["levels"], "the VQ-VAE-2 view is empty"
+    assert "top: column" in str(v["codemap"])

@@ -1,0 +1,281 @@
+"""VQ-VAE: quantiser maths (eq. 11–13), codebook statistics, restarts, VQ-VAE-2, the code prior."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from trainers import data
+from trainers.base import Batch
+from trainers.codebook import VectorQuantizer, edit_code_map, pca_2d, perplexity, top_n_mask
+from trainers.loop import Run, train
+from trainers.vq_prior import CodePrior, PriorConfig, code_sequences
+from trainers.vqvae import Config, Model
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Small convs on a shared 2-core box: a second thread only adds spin-waiting."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load("digits")
+
+
+@pytest.fixture(scope="module")
+def trained(digits):
+    """A VQ-VAE trained for a few epochs on digits (shared by the read-only tests)."""
+    run = Run("vqvae", Config(num_codes=32, width=16, seed=1), digits, "cpu")
+    first = next(train(run, steps=1)).terms["recon"]
+    list(train(run, steps=4 * run.steps_per_epoch + 2))   # ~50 steps: learns, and several epochs end
+    return run, first
+
+
+# ----------------------------------------------------------------------------- eq. 11 and the STE
+def test_quantizer_picks_nearest_code_and_passes_gradient_straight_through():
+    torch.manual_seed(0)
+    vq = VectorQuantizer(8, 3)
+    vq.embedding.data = torch.randn(8, 3)
+    z_e = torch.randn(2, 3, 2, 2, requires_grad=True)
+    q = vq(z_e)
+    # eq. 11 against a brute-force distance table
+    flat = z_e.detach().permute(0, 2, 3, 1).reshape(-1, 3)
+    want = torch.cdist(flat, vq.embedding.detach()).argmin(1)
+    assert torch.equal(q.indices.flatten(), want)
+    assert torch.allclose(q.z_q.detach().permute(0, 2, 3, 1).reshape(-1, 3), vq.embedding.detach()[want])
+    q.z_q.retain_grad()
+    w = torch.randn_like(z_e)
+    (q.z_q * w).sum().backward()
+    assert torch.allclose(z_e.grad, q.z_q.grad)
+    assert torch.allclose(z_e.grad, w)
+
+
+def test_model_gradient_at_encoder_output_equals_gradient_at_quantised_output(digits):
+    torch.manual_seed(0)
+    # β = 0 and the loss update: the only path to z_e is the straight-through copy of ∇_{z_q}
+    model = Model(Config(beta=0.0, update="loss"), digits.shape)
+    grabbed = {}
+
+    def keep_z_e(_m, _i, out):
+        out.retain_grad()
+        grabbed["z_e"] = out
+
+    def keep_z_q(_m, _i, out):
+        out.z_q.retain_grad()
+        grabbed["z_q"] = out.z_q
+
+    model.pre_b.register_forward_hook(keep_z_e)
+    model.vq_b.register_forward_hook(keep_z_q)
+    model.loss(Batch(digits.x[:16]))["loss"].backward()
+    g_e, g_q = grabbed["z_e"].grad, grabbed["z_q"].grad
+    assert g_q.abs().sum() > 0
+    assert torch.allclose(g_e, g_q)
+    assert model.vq_b.embedding.grad is not None and model.vq_b.embedding.grad.abs().sum() > 0
+
+
+# ----------------------------------------------------------------------------- eq. 13
+def test_one_ema_update_matches_eq13_by_hand():
+    vq = VectorQuantizer(2, 2, update="ema", gamma=0.5)
+    vq.embedding.copy_(torch.tensor([[0.0, 0.0], [1.0, 1.0]]))
+    vq.ema_m.copy_(vq.embedding)
+    vq.ema_N.fill_(1.0)
+    z = torch.tensor([[0.1, 0.0], [0.9, 1.0], [1.3, 1.2]])
+    idx = vq.nearest(z)
+    assert idx.tolist() == [0, 1, 1]
+    vq.ema_update(z, idx)
+    # N = 0.5·1 + 0.5·n = (1, 1.5); m_0 = 0.5·(0,0) + 0.5·(0.1,0) = (0.05, 0); m_1 = 0.5·(1,1) + 0.5·(2.2,2.2) = (1.6,1.6)
+    assert torch.allclose(vq.ema_N, torch.tensor([1.0, 1.5]))
+    assert torch.allclose(vq.ema_m, torch.tensor([[0.05, 0.0], [1.6, 1.6]]))
+    assert torch.allclose(vq.embedding, torch.tensor([[0.05, 0.0], [1.6 / 1.5, 1.6 / 1.5]]))
+
+
+def test_ema_codebook_is_not_an_optimised_parameter(digits):
+    model = Model(Config(update="ema"), digits.shape)
+    assert "vq_b.embedding" not in dict(model.named_parameters())
+    assert "vq_b.embedding" in model.state_dict()
+
+
+# ----------------------------------------------------------------------------- statistics
+def test_perplexity_is_K_for_uniform_use_and_1_for_collapse():
+    K = 37
+    assert perplexity(torch.full((K,), 5.0)).item() == pytest.approx(K, rel=1e-5)
+    one = torch.zeros(K)
+    one[11] = 123
+    assert perplexity(one).item() == pytest.approx(1.0, abs=1e-6)
+    counts = torch.randint(0, 50, (K,)).float()
+    want = torch.distributions.Categorical(probs=counts / counts.sum()).entropy().exp()
+    assert perplexity(counts).item() == pytest.approx(want.item(), rel=1e-5)
+
+
+def test_epoch_usage_counts_every_cell_of_the_epoch(trained, digits):
+    run, _ = trained
+    vq = run.model.vq_b
+    cells = len(digits) * 4 * 4        # 8×8 digits -> a 4×4 grid of codes
+    assert vq.last_counts.sum().item() == cells
+    assert run.history.terms["perplexity_epoch"][-1] == pytest.approx(perplexity(vq.last_counts).item(), rel=1e-5)
+
+
+def test_keep_top_n_codes_yields_only_those_indices(trained, digits):
+    run, first_recon = trained
+    with run.evaluating() as model:
+        counts = model.vq_b.usage()
+        for n in (1, 3, 8):
+            mask = top_n_mask(counts, n)
+            assert int(mask.sum()) == n
+            # the kept codes are the n most used
+            assert counts[mask].min() >= counts[~mask].max()
+            idx = model.codes(digits.x_test, {"bottom": mask})["bottom"]
+            assert set(idx.unique().tolist()) <= set(mask.nonzero().flatten().tolist())
+        err_all = model.per_image_error(digits.x_test).mean()
+        err_one = model.per_image_error(digits.x_test, {"bottom": top_n_mask(counts, 1)}).mean()
+    assert err_one > err_all
+    assert run.history.terms["recon"][-1] < 0.5 * first_recon      # and it did learn
+
+
+def test_top_n_mask_by_hand_and_bad_n():
+    mask = top_n_mask(torch.tensor([3.0, 9.0, 0.0, 9.0, 1.0]), 2)
+    assert mask.tolist() == [False, True, False, True, False]
+    with pytest.raises(ValueError):
+        top_n_mask(torch.ones(5), 0)
+    with pytest.raises(ValueError):
+        top_n_mask(torch.ones(5), 6)
+
+
+def test_switching_codes_off_and_editing_a_cell(trained, digits):
+    run, _ = trained
+    with run.evaluating() as model:
+        x = digits.x_test[:4]
+        codes = model.codes(x)
+        used = codes["bottom"][0, 1, 2].item()
+        off = torch.ones(32, dtype=torch.bool)
+        off[used] = False
+        assert used not in model.codes(x, {"bottom": off})["bottom"].unique().tolist()
+        new = (used + 1) % 32
+        edited = {"bottom": edit_code_map(codes["bottom"], 1, 2, new, 32)}
+        assert edited["bottom"][0, 1, 2].item() == new and codes["bottom"][0, 1, 2].item() == used
+        diff = (model.decode_codes(edited) - model.decode_codes(codes)).abs()
+        assert diff.sum() > 0
+        pc, pz = pca_2d(model.vq_b.embedding, model.encoder_outputs(x))
+        assert pc.shape == (32, 2) and pz.shape == (4 * 16, 2)
+
+
+def test_code_edits_outside_the_grid_raise(trained):
+    codes = torch.zeros(4, 4, dtype=torch.long)
+    for row, col, code in [(4, 0, 1), (0, -1, 1), (0, 0, 32), (0, 0, -1)]:
+        with pytest.raises(ValueError):
+            edit_code_map(codes, row, col, code, 32)
+    run, _ = trained
+    with pytest.raises(ValueError):
+        run.model.decode_codes({"bottom": torch.zeros(1, 5, 5, dtype=torch.long)})
+
+
+# ----------------------------------------------------------------------------- dead codes
+def _collapsed_run(digits, restart: bool) -> Run:
+    run = Run("vqvae", Config(num_codes=32, width=8, update="loss", restart=restart, dead_after=5, seed=3), digits, "cpu")
+    with torch.no_grad():   # seeded to collapse: one code at the origin, the rest far from every z_e
+        e = run.model.vq_b.embedding
+        e.copy_(50.0 + torch.randn_like(e))
+        e[0] = 0.0
+    return run
+
+
+def test_dead_code_restart_brings_dead_codes_down(digits):
+    used, dead = {}, {}
+    for restart in (False, True):
+        run = _collapsed_run(digits, restart)
+        for m in train(run, steps=30):
+            pass
+        dead[restart] = m.terms["dead_codes"]
+        with run.evaluating() as model:
+            used[restart] = model.codes(digits.x)["bottom"].unique().numel()
+    assert dead[False] >= 30 and used[False] <= 2          # the collapse holds without restarts
+    assert dead[True] < dead[False] / 2
+    assert used[True] >= 3 * used[False]
+
+
+# ----------------------------------------------------------------------------- training, shapes
+@pytest.mark.parametrize("kw", [dict(update="ema"), dict(update="loss", restart=False)])
+def test_loss_falls(digits, kw):
+    run = Run("vqvae", Config(seed=0, width=16, **kw), digits, "cpu")
+    with run.evaluating() as model:
+        before = model.test_loss(digits.x_test)["recon"]
+    list(train(run, steps=30))
+    with run.evaluating() as model:
+        after = model.test_loss(digits.x_test)["recon"]
+    assert after < 0.6 * before
+
+
+@pytest.mark.parametrize("shape,grid", [((1, 8, 8), (4, 4)), ((1, 28, 28), (7, 7)), ((3, 32, 32), (8, 8))])
+def test_grid_of_codes_per_image_size(shape, grid):
+    model = Model(Config(width=8, code_dim=4), shape).eval()
+    x = torch.rand(2, *shape)
+    assert tuple(model.codes(x)["bottom"].shape) == (2, *grid)
+    assert model.reconstruct(x).shape == x.shape
+
+
+def test_two_level_vqvae2_levels_each_matter(digits):
+    torch.manual_seed(0)
+    run = Run("vqvae", Config(two_level=True, num_codes=16, width=16, dead_after=4, seed=0), digits, "cpu")
+    list(train(run, steps=15))
+    assert "perplexity_top" in run.history.terms and "dead_codes_top" in run.history.terms
+    with run.evaluating() as model:
+        x = digits.x_test[:8]
+        codes = model.codes(x)
+        assert codes["top"].shape == (8, 2, 2) and codes["bottom"].shape == (8, 4, 4)
+        full = model.decode_codes(codes)
+        assert torch.allclose(full, model.reconstruct(x), atol=1e-5)
+        for lv in ("top", "bottom"):
+            for how in ("zero", "random"):
+                assert (model.decode_codes(codes, {lv: how}) - full).abs().mean() > 1e-4
+        assert model.sample(5).shape == (5, 1, 8, 8)
+
+
+# ----------------------------------------------------------------------------- the prior
+def test_prior_learns_code_maps_and_samples_images(trained, digits):
+    run, _ = trained
+    torch.manual_seed(0)
+    seqs = code_sequences(run.model, digits.x)
+    assert seqs.shape == (len(digits), 16)
+    prior = CodePrior(PriorConfig(batch_size=64, width=32), run.model)
+    losses = [loss for _, loss in prior.fit(seqs, steps=60)]
+    assert losses[0] == pytest.approx(math.log(32), abs=0.5)          # starts near uniform over K
+    assert sum(losses[-10:]) / 10 < losses[0] - 0.7
+    with torch.no_grad():
+        nll = prior.nll(seqs[:500]).item()
+    # better than coding each cell independently by its frequency (the unigram entropy)
+    p = torch.bincount(seqs.flatten(), minlength=32).float()
+    assert nll < torch.distributions.Categorical(probs=p / p.sum()).entropy().item()
+    imgs = prior.sample_images(run.model, 6, temperature=0.8)
+    assert imgs.shape == (6, 1, 8, 8) and 0 <= imgs.min() and imgs.max() <= 1
+
+
+def test_prior_before_any_vqvae_raises(digits):
+    with pytest.raises(ValueError, match="VQ-VAE"):
+        CodePrior(PriorConfig(), None)
+    with pytest.raises(ValueError, match="not been trained"):
+        CodePrior(PriorConfig(), Model(Config(), digits.shape))
+    with pytest.raises(ValueError):
+        code_sequences(None, digits.x)
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("kw", [dict(num_codes=4), dict(num_codes=2000), dict(code_dim=1), dict(code_dim=1000),
+                                dict(update="adam"), dict(gamma=1.5), dict(beta=-1.0), dict(num_codes=12.5)])
+def test_bad_config_raises(kw):
+    with pytest.raises(ValueError):
+        Config(**kw)
+
+
+def test_bad_data_raises():
+    with pytest.raises(ValueError, match="images"):
+        Model(Config(), (2,))
+    with pytest.raises(ValueError, match="divide"):
+        Model(Config(), (1, 30, 30))
+    with pytest.raises(ValueError):
+        PriorConfig(width=40)
