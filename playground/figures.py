@@ -9,6 +9,7 @@ import base64
 import html
 import io
 import json
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -62,6 +63,10 @@ def curves(history, groups: list[list[str]], titles: list[str] | None = None, he
 
     Terms sharing a panel are told apart by dash (solid, dashed, dotted), named in the panel's title.
     """
+    titles = titles or [_group_title(g) for g in groups]
+    if history.terms:           # drop panels this run has no terms for (a plain AE has no penalty)
+        keep = [i for i, g in enumerate(groups) if any(k in history.terms for k in g)] or range(len(groups))
+        groups, titles = [groups[i] for i in keep], [titles[i] for i in keep]
     n = max(1, len(groups))
     gap = 0.06
     width = (1 - gap * (n - 1)) / n
@@ -85,10 +90,14 @@ def curves(history, groups: list[list[str]], titles: list[str] | None = None, he
         lo = i * (width + gap)
         layout[_axis(i, "xaxis")] = dict(domain=[lo, lo + width], anchor=ya, title=dict(text="step"))
         layout[_axis(i, "yaxis")] = dict(anchor=xa, gridcolor="#e2e8f0")
+    # long titles wrap to the panel's width (about 1000 px shared by n panels, ~9 px a character)
+    wrapped = ["<br>".join(textwrap.wrap(t, max(18, 110 // n))) for t in titles]
+    lines = max([w.count("<br>") + 1 for w in wrapped] or [1])
     anns = [dict(text=f"<b>{t}</b>", x=i * (width + gap) + width / 2, y=1.0, xref="paper", yref="paper",
-                 yanchor="bottom", showarrow=False, font=dict(size=16))
-            for i, t in enumerate(titles or [_group_title(g) for g in groups])]
-    return fig(traces, dict(height=height, annotations=anns, margin=dict(t=60), **layout))
+                 yanchor="bottom", showarrow=False, font=dict(size=15))
+            for i, t in enumerate(wrapped)]
+    return fig(traces, dict(height=height + 20 * (lines - 1), annotations=anns, margin=dict(t=40 + 20 * lines),
+                            **layout))
 
 
 def _group_title(keys: list[str]) -> str:

@@ -78,6 +78,12 @@ def browser():
         b.close()
 
 
+def redrawn(outputs) -> bool:
+    """True for a streamed output that redraws the views; status-only ticks carry gr.skip() updates."""
+    return all(not (isinstance(v, dict) and v.get("__type__") == "update" and "value" not in v)
+               for v in outputs[1:])
+
+
 def stream_until(job, predicate, timeout: float = 120.0):
     """Read a gradio_client job's streamed outputs until ``predicate(outputs)`` holds; return them."""
     deadline = time.time() + timeout

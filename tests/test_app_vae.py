@@ -7,7 +7,7 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from conftest import stream_until
+from conftest import redrawn, stream_until
 
 SETTINGS = dict(beta=1.0, warmup_epochs=0, conditional=False, recon="bce", latent_dim=8, arch="mlp",
                 hidden=128, lr=1e-3, batch_size=128, seed=0)
@@ -24,7 +24,7 @@ def train(client, steps=100_000, data="digits", **kw):
 
 def test_train_streams_views_then_stop_keeps_the_model(client):
     job = train(client)
-    out = stream_until(job, lambda o: step_of(o[0]) >= 30 and o[1] is not None, timeout=180)
+    out = stream_until(job, lambda o: step_of(o[0]) >= 30 and redrawn(o), timeout=180)
     status, curves, recon, samples, kl, scatter, trav, interp, manifold = out
     assert "cpu" in status and "steps/s" in status
     assert curves is not None and "plot" in str(curves).lower()

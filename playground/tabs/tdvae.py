@@ -179,7 +179,7 @@ def _line_plot(x: np.ndarray, fut: np.ndarray, t: int, times: np.ndarray) -> Any
     return figures.fig(data, dict(height=430, hovermode="closest", shapes=shapes,
                                   title=dict(text=f"Futures rolled out from the belief at t = {t}", font=dict(size=17)),
                                   xaxis=dict(title=dict(text="time step")), yaxis=dict(title=dict(text="x_t")),
-                                  legend=dict(orientation="h", y=-0.2)))
+                                  legend=dict(orientation="h", y=-0.28)))
 
 
 # ----------------------------------------------------------------------------- layout
