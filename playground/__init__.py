@@ -12,8 +12,9 @@ from .figures import SCATTER_CSS
 TABS = ["ae", "vae", "vqvae", "gan", "diffusion", "tdvae"]
 
 CSS = SCATTER_CSS + """
+.image-frame { width: 100%; }
 .image-frame img { image-rendering: pixelated; width: 100% !important; height: 100% !important;
-  object-fit: contain; }
+  object-fit: contain; max-height: 640px; }
 .pg-status { font-size: 16px; }
 .pg-equation { font-size: 16px; }
 .pg-train button, button.pg-train { font-size: 18px; }

@@ -270,3 +270,17 @@ def test_mnist_mlp_reaches_a_good_test_loss():
     assert run.epoch == epochs - 1 or run.epoch == epochs
     assert test["neg_elbo"] < 140
     assert test["kl"] > 5            # the code is used, not collapsed to the prior
+
+
+@pytest.mark.parametrize("scale", [1.0, 8.0, 60.0])
+def test_fast_bce_equals_torch_bce_with_logits_value_and_gradient(scale):
+    from trainers.layers import bce_with_logits_sum
+    g = torch.Generator().manual_seed(0)
+    a = (torch.randn(16, 50, generator=g, dtype=torch.float64) * scale).requires_grad_()
+    x = torch.rand(16, 50, generator=g, dtype=torch.float64)
+    ref = F.binary_cross_entropy_with_logits(a, x, reduction="sum")
+    (g_ref,) = torch.autograd.grad(ref, a)
+    out = bce_with_logits_sum(a, x)
+    (g_out,) = torch.autograd.grad(out, a)
+    torch.testing.assert_close(out, ref)
+    torch.testing.assert_close(g_out, g_ref)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -69,3 +70,31 @@ def sinusoidal_embedding(t: Tensor, dim: int, max_period: float = 10_000.0) -> T
     if dim % 2:
         emb = torch.nn.functional.pad(emb, (0, 1))
     return emb
+
+
+class _BCEWithLogitsSum(torch.autograd.Function):
+    """Σ softplus(a) − x·a, the summed BCE of σ(a) against x, with hand-written backward σ(a) − x.
+
+    Same value as ``F.binary_cross_entropy_with_logits(a, x, reduction="sum")`` (to float rounding), but
+    ~5× faster on CPU: the built-in goes through log1p/log_sigmoid, which this torch build does not
+    vectorise (≈1 ms per 128 MNIST images, a sixth of a VAE step), while exp, log and sigmoid are.
+    """
+
+    @staticmethod
+    def forward(ctx, a: Tensor, x: Tensor) -> Tensor:  # type: ignore[override]
+        # softplus(a) = max(a, 0) + log(1 + e^{−|a|}), the stable split
+        loss = (a.clamp_min(0) - x * a).sum() + torch.exp(-a.abs()).add_(1).log_().sum()
+        ctx.save_for_backward(torch.sigmoid(a), x)
+        return loss
+
+    @staticmethod
+    def backward(ctx, g: Tensor):  # type: ignore[override]
+        s, x = ctx.saved_tensors
+        return (s - x) * g, None
+
+
+def bce_with_logits_sum(logits: Tensor, target: Tensor) -> Tensor:
+    """Summed binary cross-entropy of σ(logits) against target in [0, 1] (no gradient to the target)."""
+    if logits.device.type != "cpu" or target.requires_grad:
+        return F.binary_cross_entropy_with_logits(logits, target, reduction="sum")
+    return _BCEWithLogitsSum.apply(logits, target)

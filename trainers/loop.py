@@ -156,8 +156,9 @@ class Run:
             self.model.on_epoch_start(self.epoch)
         idx = self._perm[self._pos:self._pos + self.batch_size]
         self._pos += self.batch_size
-        y = self.data.y[idx] if self.data.y is not None else None
-        return Batch(self.data.x[idx], y), ended
+        # index_select: a plain row gather, several times faster on CPU than advanced indexing x[idx]
+        y = self.data.y.index_select(0, idx) if self.data.y is not None else None
+        return Batch(self.data.x.index_select(0, idx), y), ended
 
     # -- weights ----------------------------------------------------------------------------
     def _snapshot(self) -> tuple[dict, list]:

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .base import Batch, ConfigBase, GenerativeModel, param
-from .layers import ConvDecoder, ConvEncoder, conv_ok, mlp
+from .layers import ConvDecoder, ConvEncoder, bce_with_logits_sum, conv_ok, mlp
 
 
 @dataclass
@@ -114,7 +114,7 @@ class Model(GenerativeModel):
         out = self.decode_logits(z, y)                      # (B, *data_shape)
         if self.cfg.recon == "bce":
             # BCE on logits: the same value as sigmoid + BCE, without its log(0) clamp
-            recon = F.binary_cross_entropy_with_logits(out, x, reduction="sum")
+            recon = bce_with_logits_sum(out, x)
         else:
             recon = 0.5 * F.mse_loss(out, x, reduction="sum")    # -log N(x; out, I) up to a constant
         kl_dims = kl_normal(mu, logvar)                     # (B, d)
