@@ -95,3 +95,21 @@ def stream_until(job, predicate, timeout: float = 120.0):
             break
         time.sleep(0.2)
     raise AssertionError(f"no streamed output matched within {timeout} s; last: {str(job.outputs()[-1:])[:300]}")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Unit tests train tiny models: on a shared 2-core box one intra-op thread runs them several times
+    faster than two spin-waiting ones. (The app under test runs in its own process, with its own setting.)"""
+    import torch
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's digits through the trainers' loader (offline, cached)."""
+    from trainers import data
+    return data.load("digits")

@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from trainers import ae, data, loop
+from trainers import ae, loop
 from trainers import ae_views as V
 from trainers.base import Batch
 
@@ -18,21 +18,6 @@ def _train(cfg: ae.Config, ds, steps: int) -> loop.Run:
     for _ in loop.train(run, steps=steps):
         pass
     return run
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Small models on a shared 2-core box: one intra-op thread avoids OpenMP spin-waits (measured ~20× faster
-    # under load); restored afterwards so other test modules keep their setting.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return data.load("digits")
 
 
 # ----------------------------------------------------------------------------- eq. 4: contractive

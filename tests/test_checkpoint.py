@@ -15,20 +15,6 @@ import trainers
 from trainers import checkpoint, data, loop, vae
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """On a busy 2-core box, two intra-op threads fighting other processes run ~10× slower than one."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope="module")
-def digits() -> data.Dataset:
-    return data.load("digits")
-
-
 @pytest.fixture(scope="module")
 def trained(digits) -> tuple[loop.Run, bytes]:
     run = loop.Run("vae", vae.Config(latent_dim=6, hidden=64, batch_size=64, warmup_epochs=3), digits)

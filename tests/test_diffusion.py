@@ -14,15 +14,6 @@ from trainers.schedules import Schedule, ddim_timesteps
 from trainers.unet import UNet
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # tiny nets: on a shared 2-core box two OpenMP threads are much slower than one
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 # ----------------------------------------------------------------------------- schedules
 @pytest.mark.parametrize("T", [10, 37, 1000])
 def test_linear_alpha_bar_is_product_of_one_minus_beta(T):

@@ -6,13 +6,8 @@ import pytest
 
 from playground import runs
 from playground.forms import read_form
-from trainers import data, loop
+from trainers import loop
 from trainers.vae import Config
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return data.load("digits")
 
 
 def test_first_yield_is_drawn_after_the_first_step(digits):

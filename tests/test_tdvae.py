@@ -13,15 +13,6 @@ from trainers.loop import Run, train
 from trainers.tdvae import Config, Model
 
 
-@pytest.fixture
-def one_thread():
-    # a tiny LSTM on a busy shared box runs several times faster on one thread
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _small(**kw) -> Config:
     base = dict(z_dim=3, belief_dim=8, hidden=16, jump_min=1, jump_max=3, pairs=2)
     base.update(kw)

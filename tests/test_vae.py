@@ -19,20 +19,6 @@ from trainers.base import Batch, Diverged
 MNIST_RAW = Path(__file__).parents[1].parent / "shared/data/MNIST/raw"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """On a busy 2-core box, two intra-op threads fighting other processes run ~10× slower than one."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope="module")
-def digits() -> data.Dataset:
-    return data.load("digits")
-
-
 # ----------------------------------------------------------------------------- math
 def test_kl_closed_form_matches_torch_distributions():
     torch.manual_seed(0)

@@ -6,26 +6,11 @@ import math
 import pytest
 import torch
 
-from trainers import data
 from trainers.base import Batch
 from trainers.codebook import VectorQuantizer, edit_code_map, pca_2d, perplexity, top_n_mask
 from trainers.loop import Run, train
 from trainers.vq_prior import CodePrior, PriorConfig, code_sequences
 from trainers.vqvae import Config, Model
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small convs on a shared 2-core box: a second thread only adds spin-waiting."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return data.load("digits")
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from .base import Batch, ConfigBase, GenerativeModel, param
 from .layers import ConvDecoder, ConvEncoder, conv_ok, mlp
@@ -207,7 +207,6 @@ class Model(GenerativeModel):
     def loss(self, batch: Batch) -> dict[str, Tensor]:
         cfg = self.cfg
         x = batch.x                                             # (B, *data_shape)
-        B = x.shape[0]
         # 1. the input the encoder sees: x̃ for the denoising AE (eq. 2), x otherwise
         x_in = corrupt(x, cfg.noise, cfg.noise_level) if cfg.variant == "denoising" else x
         # 2. the code

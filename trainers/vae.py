@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from .base import Batch, ConfigBase, GenerativeModel, param
 from .layers import ConvDecoder, ConvEncoder, bce_with_logits_sum, conv_ok, mlp

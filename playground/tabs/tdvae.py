@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from trainers import sequences
-from trainers.data import DataError, Dataset
+from trainers.data import Dataset
 from trainers.loop import Run
 from trainers.tdvae import Config
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
-import numpy as np
 import torch
 
 from trainers import metrics
