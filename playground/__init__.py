@@ -13,6 +13,11 @@ TABS = ["ae", "vae", "vqvae", "gan", "diffusion", "tdvae"]
 
 CSS = SCATTER_CSS + """
 .image-frame { width: 100%; }
+/* a figure's label gets its own line instead of covering the figure's title; an image's label
+   floats over a strip of padding instead of over the top row of pictures */
+.block:has(.js-plotly-plot) > [data-testid="block-label"].float { position: relative !important;
+  top: 0 !important; left: 0 !important; margin-bottom: 4px; }
+.image-container:has(.image-frame) { padding-top: 34px; box-sizing: border-box; }
 .image-frame img { image-rendering: pixelated; width: 100% !important; height: 100% !important;
   object-fit: contain; max-height: 640px; }
 .pg-status { font-size: 16px; }

@@ -250,7 +250,7 @@ def build() -> Panel:
                                  latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
             panel.build_curves()
             with gr.Row():
-                recon = gr.Image(label="Inputs and reconstructions (denoising: noisy input · output · clean target)",
+                recon = gr.Image(label="Input / output rows (DAE: noisy, output, clean)",
                                  interactive=False, format="png", height=330)
                 with gr.Column():
                     scatter = gr.HTML(label="Latent space", min_height=560)

@@ -206,7 +206,7 @@ def build() -> Panel:
             with gr.Row():
                 with gr.Column(scale=3):
                     lab = gr.Plot(label="GAN lab: D's heatmap, real and generated points, G's gradient")
-                    grid = gr.Image(label="Samples G(z) from the same fixed noise every frame", interactive=False,
+                    grid = gr.Image(label="G(z) from the same fixed noise every frame", interactive=False,
                                     format="png", visible=False)
                 with gr.Column(scale=2):
                     readout = gr.Markdown("### Modes covered: press **Train**", elem_classes=["pg-gan-readout"])

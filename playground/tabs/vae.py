@@ -139,9 +139,9 @@ def build() -> Panel:
         with gr.Column(scale=3):
             panel.build_curves()
             with gr.Row():
-                recon = gr.Image(label="Test inputs (rows 1, 3) and their reconstructions (rows 2, 4)",
+                recon = gr.Image(label="Test inputs (rows 1, 3), reconstructions (2, 4)",
                                  interactive=False, format="png", height=360)
-                samples = gr.Image(label="Samples from the prior z ~ N(0, I) (CVAE: one column per class)",
+                samples = gr.Image(label="Samples from the prior z ~ N(0, I)",
                                    interactive=False, format="png", height=360)
             with gr.Row():
                 kl = gr.Plot(label="KL per latent dimension")

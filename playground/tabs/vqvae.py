@@ -112,7 +112,7 @@ def build() -> Panel:
         with gr.Column(scale=3):
             panel.build_curves()
             with gr.Row():
-                recon = gr.Image(label="Test inputs (rows 1, 3) and their reconstructions from codes (rows 2, 4)",
+                recon = gr.Image(label="Test inputs (rows 1, 3), reconstructions (2, 4)",
                                  interactive=False, format="png")
                 usage = gr.Plot(label="Code usage")
             with gr.Row():
@@ -129,7 +129,7 @@ def build() -> Panel:
                         edit_btn = gr.Button("Decode with this code", variant="secondary")
                     with gr.Row():
                         codemap = gr.Plot(label="Map of code indices")
-                        edit_img = gr.Image(label="Input · reconstruction · after the edit · |change| ×3",
+                        edit_img = gr.Image(label="Input · recon · edited · |change| ×3",
                                             interactive=False, format="png")
                 with gr.Tab("Keep the N most used codes"):
                     top_n = gr.Slider(1, 1024, value=1024, step=1, label="Keep the N most used codes (of K)")
