@@ -134,12 +134,12 @@ def trainers_run(data: Dataset, model: vae.Model | None = None) -> loop.Run:
 
 def trainers_epoch(run: loop.Run) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, mean loss per image) of one epoch through ``loop.train``."""
-    n, bs = len(run.data), run.batch_size
+    n, bs, spe = len(run.data), run.batch_size, run.steps_per_epoch
     torch.manual_seed(123)
     t0, c0 = time.perf_counter(), time.process_time()
     total = 0.0
-    for m in loop.train(run, steps=run.steps_per_epoch):
-        b = min(bs, n - (m.step - 1) * bs)              # the last batch is smaller
+    for m in loop.train(run, steps=spe):
+        b = min(bs, n - ((m.step - 1) % spe) * bs)      # the last batch of an epoch is smaller
         total += m.terms["total"] * b
     return time.perf_counter() - t0, time.process_time() - c0, total / n
 
