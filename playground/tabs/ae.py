@@ -9,15 +9,15 @@ import numpy as np
 import torch
 
 from trainers import ae_views as V
-from trainers import metrics
 from trainers.ae import Config, corrupt
 from trainers.loop import Run
 
-from .. import figures
+from .. import figures, latent
+from ..latent import N_POINTS, test_subset
 from ..panel import Panel
 
 TITLE = "Autoencoders"
-N_POINTS = 500                            # test images in the latent scatter and the sparse views
+WHAT = "codes h(x)"                       # the points of the latent scatter
 EPS = np.geomspace(0.02, 2.0, 9)          # perturbation sizes ‖δx‖ of the sensitivity view
 AE_C, VAE_C = figures.PALETTE[0], figures.PALETTE[1]
 
@@ -88,17 +88,11 @@ def form_visibility(variant: str, sparsity: str) -> list[Any]:
 
 
 # ----------------------------------------------------------------------------- live views
-def _test_subset(run: Run) -> tuple[torch.Tensor, torch.Tensor | None]:
-    d = run.data
-    n = min(N_POINTS, d.x_test.shape[0])
-    return d.x_test[:n], None if d.y_test is None else d.y_test[:n]
-
-
 def render(run: Run) -> list[Any]:
     """Every live view: reconstructions, the latent scatter, the sparse views, sensitivity, holes."""
     cfg = run.cfg
     with run.evaluating() as m:
-        x, y = _test_subset(run)
+        x, y = test_subset(run)
         h = m.encode(x)                                              # (N, d)
         if cfg.variant == "denoising":
             g = torch.Generator().manual_seed(cfg.seed)
@@ -111,20 +105,7 @@ def render(run: Run) -> list[Any]:
         holes = _holes(run, m, x)
     hist, rho_fig = _sparse_figs(run, h)
     sens_fig = _sensitivity_fig(run, sens)
-    return [recon_img, _scatter(run, h, y), hist, rho_fig, sens_fig, *holes]
-
-
-def _scatter(run: Run, h: torch.Tensor, y: torch.Tensor | None) -> str:
-    if "thumbs" not in run.ui:
-        run.ui["thumbs"] = figures.thumbnails(run.data.x_test[:h.shape[0]])
-    if run.ui.get("proj") == "t-SNE" and run.ui.get("tsne_step") is not None:
-        pts, title = run.ui["tsne"], f"t-SNE of the codes h(x) (computed at step {run.ui['tsne_step']})"
-    else:
-        pts = metrics.pca(h)
-        title = "Codes h(x)" + ("" if h.shape[1] == 2 else " — first two principal components")
-    labels = None if y is None else y.cpu().numpy()
-    return figures.scatter_html(pts, labels, run.ui["thumbs"], title + " · hover a point to see its image",
-                                run.data.classes)
+    return [recon_img, latent.scatter(run, h, y, WHAT), hist, rho_fig, sens_fig, *holes]
 
 
 def _sparse_figs(run: Run, h: torch.Tensor):
@@ -164,7 +145,7 @@ def _sensitivity_fig(run: Run, sens: np.ndarray):
     if twin is not None:
         if run.ui.get("twin_sens") is None:          # the twin no longer trains: compute its curve once
             with twin.evaluating() as tm:
-                run.ui["twin_sens"] = _sensitivity(tm, _test_subset(twin)[0][:200])
+                run.ui["twin_sens"] = _sensitivity(tm, test_subset(twin)[0][:200])
         ts = run.ui["twin_sens"]
         traces.append(dict(type="scatter", x=EPS, y=ts, mode="lines+markers", line=dict(color=VAE_C, width=3),
                            name=f"same AE with λ = 0 ({twin.step} steps)"))
@@ -252,11 +233,7 @@ def build() -> Panel:
             with gr.Row():
                 recon = gr.Image(label="Input / output rows (DAE: noisy, output, clean)",
                                  interactive=False, format="png", height=330)
-                with gr.Column():
-                    scatter = gr.HTML(label="Latent space", min_height=560)
-                    with gr.Row():
-                        proj = gr.Radio(["PCA", "t-SNE"], value="PCA", label="Projection", scale=2)
-                        tsne_btn = gr.Button("Compute t-SNE now", scale=1)
+                lat = latent.ScatterControls()
             with gr.Tabs():
                 with gr.Tab("Sparsity"):
                     with gr.Row():
@@ -285,7 +262,7 @@ def build() -> Panel:
                     an_btn = gr.Button("Train on the other classes and score by reconstruction error")
                     an_note = gr.Markdown("")
                     an_fig = gr.Plot(label="Reconstruction errors: normal vs held-out")
-    views = [recon, scatter, hist, rho_fig, sens, holes, holes_note]
+    views = [recon, lat.html, hist, rho_fig, sens, holes, holes_note]
     panel.wire(views, render)
 
     quiet = dict(api_visibility="private", show_progress="hidden")
@@ -305,13 +282,7 @@ def build() -> Panel:
 
     for s in (ia, ib):
         s.release(panel.view(set_ui("pair")), [panel.state, ia, ib], views, **quiet)
-    proj.change(panel.view(set_ui("proj")), [panel.state, proj], views, **quiet)
-
-    def compute_tsne(run: Run):
-        with run.evaluating() as m:
-            h = m.latents(_test_subset(run)[0])
-        run.ui["tsne"], run.ui["tsne_step"], run.ui["proj"] = metrics.tsne(h.cpu(), seed=0), run.step, "t-SNE"
-        return [gr.update(value="t-SNE"), *render(run)]
+    lat.wire(panel, views, render, api_name="ae_tsne")
 
     def train_vae(run: Run, steps: float):
         run.ui["vae"] = _train_twin(run, "vae", steps)
@@ -321,7 +292,6 @@ def build() -> Panel:
         run.ui["twin"], run.ui["twin_sens"] = _train_twin(run, "ae", min(max(1, run.step), 20_000)), None
         return render(run)
 
-    tsne_btn.click(panel.view(compute_tsne), panel.state, [proj, *views], api_name="ae_tsne")
     vae_btn.click(panel.view(train_vae), [panel.state, vae_steps], views, api_name="ae_train_vae")
     twin_btn.click(panel.view(train_twin), panel.state, views, api_name="ae_compare_plain")
     an_btn.click(panel.view(anomaly), [panel.state, held, an_steps], [an_fig, an_note], api_name="ae_anomaly")

@@ -10,11 +10,12 @@ from trainers import metrics
 from trainers.loop import Run
 from trainers.vae import Config, kl_normal
 
-from .. import figures
+from .. import figures, latent
+from ..latent import test_subset
 from ..panel import Panel
 
 TITLE = "VAE"
-N_POINTS = 500          # test images in the latent scatter
+WHAT = "latent means μ(x)"      # the points of the latent scatter
 
 EQUATION = r"""
 $$\mathcal{L}(x)=\underbrace{\mathbb{E}_{q_\phi(z\mid x)}\big[-\log p_\theta(x\mid z)\big]}_{\text{recon}}
@@ -44,16 +45,10 @@ PRESETS = {
 }
 
 
-def _test_subset(run: Run) -> tuple[torch.Tensor, torch.Tensor | None]:
-    d = run.data
-    n = min(N_POINTS, d.x_test.shape[0])
-    return d.x_test[:n], None if d.y_test is None else d.y_test[:n]
-
-
 def render(run: Run) -> list[Any]:
     """All live views of the VAE tab, from the current model: one encoder and one decoder call."""
     with run.evaluating() as m:
-        x, y = _test_subset(run)
+        x, y = test_subset(run)
         mu, logvar = m.encode(x, y)                                  # (N, d) each
         kl_dims = kl_normal(mu, logvar).mean(0)                      # (d,)
         k = max(1, run.data.num_classes) if m.n_cond else 8
@@ -76,26 +71,13 @@ def render(run: Run) -> list[Any]:
     trav = figures.grid(imgs["trav"], nrow=9)
     interp = figures.grid(torch.cat([x[a:a + 1], imgs["interp"], x[b:b + 1]]), nrow=10)
     manifold = figures.grid(imgs["manifold"], nrow=15, pad=0) if "manifold" in imgs else None
-    return [recon_img, samples_img, kl_fig, _scatter(run, mu, y), trav, interp, manifold]
+    return [recon_img, samples_img, kl_fig, latent.scatter(run, mu, y, WHAT), trav, interp, manifold]
 
 
 def _prior(m, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
     z = torch.randn(n, m.cfg.latent_dim, device=m.device)
     y = torch.arange(n, device=m.device) % m.n_cond if m.n_cond else None
     return z, y
-
-
-def _scatter(run: Run, mu: torch.Tensor, y: torch.Tensor | None) -> str:
-    if "thumbs" not in run.ui:
-        run.ui["thumbs"] = figures.thumbnails(run.data.x_test[:mu.shape[0]])
-    names = run.data.classes
-    if run.ui.get("proj") == "t-SNE" and run.ui.get("tsne_step") is not None:
-        pts, title = run.ui["tsne"], f"t-SNE of the latent means μ(x) (computed at step {run.ui['tsne_step']})"
-    else:
-        pts = metrics.pca(mu)
-        title = "Latent means μ(x)" + ("" if mu.shape[1] == 2 else " — first two principal components")
-    labels = None if y is None else y.cpu().numpy()
-    return figures.scatter_html(pts, labels, run.ui["thumbs"], title + " · hover a point to see its image", names)
 
 
 def _traversal_codes(run: Run, mu: torch.Tensor, kl_dims: torch.Tensor, y: torch.Tensor | None):
@@ -145,11 +127,7 @@ def build() -> Panel:
                                    interactive=False, format="png", height=360)
             with gr.Row():
                 kl = gr.Plot(label="KL per latent dimension")
-                with gr.Column():
-                    scatter = gr.HTML(label="Latent space", min_height=560)
-                    with gr.Row():
-                        proj = gr.Radio(["PCA", "t-SNE"], value="PCA", label="Projection", scale=2)
-                        tsne_btn = gr.Button("Compute t-SNE now", scale=1)
+                lat = latent.ScatterControls()
             with gr.Tabs():
                 with gr.Tab("Traversal"):
                     trav_idx = gr.Slider(0, 499, value=0, step=1, label="Start from test image #")
@@ -165,7 +143,7 @@ def build() -> Panel:
                     gr.Markdown("Set **latent size = 2** to decode the whole latent plane.")
                     manifold = gr.Image(label="Decoded grid of z (Gaussian quantiles)", interactive=False,
                                         format="png", height=560)
-    panel.wire([recon, samples, kl, scatter, trav, interp, manifold], render)
+    panel.wire([recon, samples, kl, lat.html, trav, interp, manifold], render)
 
     def set_ui(key, value):
         def fn(run: Run, *v):
@@ -173,21 +151,10 @@ def build() -> Panel:
             return render(run)
         return fn
 
-    views = [recon, samples, kl, scatter, trav, interp, manifold]
+    views = [recon, samples, kl, lat.html, trav, interp, manifold]
     quiet = dict(api_visibility="private", show_progress="hidden")
     trav_idx.release(panel.view(set_ui("trav_idx", None)), [panel.state, trav_idx], views, **quiet)
     for s in (ia, ib):
         s.release(panel.view(set_ui("interp", None)), [panel.state, ia, ib], views, **quiet)
-    proj.change(panel.view(set_ui("proj", None)), [panel.state, proj], views, **quiet)
-
-    def compute_tsne(run: Run):
-        with run.evaluating() as m:
-            x, y = _test_subset(run)
-            mu = m.latents(x, y)
-        run.ui["tsne"] = metrics.tsne(mu.cpu(), seed=0)
-        run.ui["tsne_step"] = run.step
-        run.ui["proj"] = "t-SNE"
-        return [gr.update(value="t-SNE"), *render(run)]
-
-    tsne_btn.click(panel.view(compute_tsne), panel.state, [proj, *views], api_name="vae_tsne")
+    lat.wire(panel, views, render, api_name="vae_tsne")
     return panel
