@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -113,3 +114,9 @@ def digits():
     """scikit-learn's digits through the trainers' loader (offline, cached)."""
     from trainers import data
     return data.load("digits")
+
+
+def step_of(status: str) -> int:
+    """The step number in a tab's status line ("cpu · step 1,234 · ..."), or -1."""
+    m = re.search(r"step ([\d,]+)", status)
+    return int(m.group(1).replace(",", "")) if m else -1

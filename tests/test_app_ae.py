@@ -7,7 +7,7 @@ import re
 import pytest
 from gradio_client.exceptions import AppError
 
-from conftest import redrawn, stream_until
+from conftest import redrawn, step_of, stream_until
 
 SETTINGS = dict(variant="plain", noise="masking", noise_level=0.3, sparsity="kl", rho=0.05, beta=1.0, l1=0.03,
                 k=5, lam=0.1, latent_dim=16, arch="mlp", hidden=128, lr=2e-3, batch_size=128, seed=0)
@@ -16,11 +16,6 @@ SETTINGS = dict(variant="plain", noise="masking", noise_level=0.3, sparsity="kl"
 def text(plot) -> str:
     """A gr.Plot output as readable text (its JSON escapes non-ASCII characters such as ρ and λ)."""
     return json.dumps(json.loads(plot["plot"]), ensure_ascii=False)
-
-
-def step_of(status: str) -> int:
-    m = re.search(r"step ([\d,]+)", status)
-    return int(m.group(1).replace(",", "")) if m else -1
 
 
 def train(client, steps=100_000, data="digits", **kw):

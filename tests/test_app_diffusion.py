@@ -1,19 +1,14 @@
 """The diffusion tab driven through the running app: train, sample once, move through the frames."""
 from __future__ import annotations
 
-import re
-
 import pytest
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from conftest import step_of
+
 SETTINGS = dict(T=30, schedule="cosine", conditional=False, guidance=2.0, hidden=64, layers=2, width=16,
                 lr=2e-3, batch_size=128, seed=0, variance="beta_tilde", clip_x0=True, p_uncond=0.1)
-
-
-def step_of(status: str) -> int:
-    m = re.search(r"step ([\d,]+)", status)
-    return int(m.group(1).replace(",", "")) if m else -1
 
 
 def train(client, steps=40, data="moons", **kw):

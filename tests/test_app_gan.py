@@ -9,16 +9,11 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from conftest import stream_until
+from conftest import step_of, stream_until
 
 SETTINGS = dict(objective="non-saturating", arch="mlp", z_dim=16, hidden=64, width=16, lr_d=1e-3, lr_g=1e-3,
                 n_critic=1, gp_lambda=10.0, clip=0.01, spectral_norm=False, feature_matching=False,
                 minibatch_std=False, batch_size=64, seed=0, mapping_layers=2, beta1=0.5)
-
-
-def step_of(status: str) -> int:
-    m = re.search(r"step ([\d,]+)", status)
-    return int(m.group(1).replace(",", "")) if m else -1
 
 
 def train(client, steps=100_000, data="ring of 8", upload=None, **kw):

@@ -1,21 +1,14 @@
 """The TD-VAE tab driven through the running app: train on sequences, then roll out futures."""
 from __future__ import annotations
 
-import re
-
 import pytest
 from gradio_client.exceptions import AppError
 
-from conftest import stream_until
+from conftest import step_of, stream_until
 
 # small and quick: the tab's behaviour, not the model's quality, is under test here
 SETTINGS = dict(length=16, jump_min=1, jump_max=3, condition_on_jump=True, z_dim=4, belief_dim=16, hidden=32,
                 pairs=4, likelihood="auto", obs_std=0.1, lr=3e-3, batch_size=32, seed=0)
-
-
-def step_of(status: str) -> int:
-    m = re.search(r"step ([\d,]+)", status)
-    return int(m.group(1).replace(",", "")) if m else -1
 
 
 def train(client, steps=100_000, data="sine waves", **kw):

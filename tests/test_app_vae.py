@@ -1,21 +1,14 @@
 """The VAE tab driven as a user (or an API client) drives it: through the running app."""
 from __future__ import annotations
 
-import re
-
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from conftest import redrawn, stream_until
+from conftest import redrawn, step_of, stream_until
 
 SETTINGS = dict(beta=1.0, warmup_epochs=0, conditional=False, recon="bce", latent_dim=8, arch="mlp",
                 hidden=128, lr=1e-3, batch_size=128, seed=0)
-
-
-def step_of(status: str) -> int:
-    m = re.search(r"step ([\d,]+)", status)
-    return int(m.group(1).replace(",", "")) if m else -1
 
 
 def train(client, steps=100_000, data="digits", **kw):

@@ -1,23 +1,16 @@
 """The VQ-VAE tab driven through the running app: train, move the codebook sliders, sample from the prior."""
 from __future__ import annotations
 
-import re
-
 import pytest
 from gradio_client.exceptions import AppError
 
-from conftest import stream_until
+from conftest import step_of, stream_until
 
 # in the form's order: the basic settings, then the advanced ones
 SETTINGS = dict(num_codes=32, code_dim=16, beta=0.25, update="ema", gamma=0.99, restart=True, two_level=False,
                 lr=2e-3, batch_size=128, seed=0, dead_after=20, width=16)
 VIEWS = ["recon", "usage", "proj", "eq", "codemap", "edit", "topn_img", "topn_fig", "off_img", "off_md",
          "levels", "noprior"]
-
-
-def step_of(status: str) -> int:
-    m = re.search(r"step ([\d,]+)", status)
-    return int(m.group(1).replace(",", "")) if m else -1
 
 
 def train(client, steps=100_000, data="digits", **kw):

@@ -235,7 +235,8 @@ def _load_weights(run: Run, raw: bytes) -> None:
         if extra:
             parts.append(f"unexpected {', '.join(extra[:4])}{' …' if len(extra) > 4 else ''}")
         raise ValueError(f"The weights do not fit this model ({'; '.join(parts)}).")
-    for k, t in tensors.items():
+    for k in want:                  # in the model's order, so the first misfit named is the same every time
+        t = tensors[k]
         if tuple(t.shape) != tuple(want[k].shape):
             raise ValueError(f"The weights do not fit this model: {k} has shape {tuple(t.shape)}, "
                              f"the model expects {tuple(want[k].shape)}.")
