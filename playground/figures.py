@@ -64,9 +64,10 @@ def curves(history, groups: list[list[str]], titles: list[str] | None = None, he
     Terms sharing a panel are told apart by dash (solid, dashed, dotted), named in the panel's title.
     """
     titles = titles or [_group_title(g) for g in groups]
-    if history.terms:           # drop panels this run has no terms for (a plain AE has no penalty)
-        keep = [i for i, g in enumerate(groups) if any(k in history.terms for k in g)] or range(len(groups))
-        groups, titles = [groups[i] for i in keep], [titles[i] for i in keep]
+    keep = list(range(len(groups)))     # a term keeps its colour (from its panel's place in ``groups``)
+    if history.terms:                   # drop panels this run has no terms for (a plain AE has no penalty)
+        keep = [i for i in keep if any(k in history.terms for k in groups[i])] or keep
+    groups, titles = [groups[g] for g in keep], [titles[g] for g in keep]
     n = max(1, len(groups))
     gap = 0.06
     width = (1 - gap * (n - 1)) / n
@@ -77,7 +78,7 @@ def curves(history, groups: list[list[str]], titles: list[str] | None = None, he
             if k not in history.terms:
                 continue
             x, y = history.series(k)
-            color = PALETTE[(i + j) % len(PALETTE)]
+            color = PALETTE[(keep[i] + j) % len(PALETTE)]
             traces.append(dict(type="scatter", x=x, y=y, mode="lines", name=PRETTY.get(k, k), xaxis=xa, yaxis=ya,
                                line=dict(width=2, color=color, dash=DASHES[j % len(DASHES)]), showlegend=False))
             if history.epochs and k in history.epochs[0]:
