@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from trainers import ae, loop
-from trainers import ae_views as V
+from trainers import ae_probes as V
 from trainers.base import Batch
 
 

@@ -145,7 +145,7 @@ def test_every_family_round_trips(digits):
         try:
             run = loop.Run(fam, mod.Config(), digits)
         except ValueError:
-            from trainers import sequences
+            from trainers import tdvae_data as sequences
             run = loop.Run(fam, mod.Config(), sequences.load(sequences.SEQUENCE_DATASETS[0], length=8))
         for _ in loop.train(run, steps=1):
             pass

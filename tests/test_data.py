@@ -301,7 +301,7 @@ def test_sprite_factors_move_the_pixels():
     big = data.render_sprites(torch.zeros(2, dtype=torch.long), torch.tensor([0.5, 1.0]), 0 * one,
                               0.5 * one, 0.5 * one, size=64)
     area = big.sum((1, 2, 3))
-    assert area[1] == pytest.approx(4 * area[0], rel=0.2)             # scale doubles the side
+    assert float(area[1]) == pytest.approx(4 * float(area[0]), rel=0.2)             # scale doubles the side
 
 
 @pytest.mark.parametrize("name", data.POINT_DATASETS)

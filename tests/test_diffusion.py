@@ -10,8 +10,8 @@ from trainers import data
 from trainers.diffusion import (Config, Frames, Model, chamfer, diversity, forward_process, grid_2d,
                                 noise_baseline, reverse_process)
 from trainers.loop import Run, train
-from trainers.schedules import Schedule, ddim_timesteps
-from trainers.unet import UNet
+from trainers.diffusion_schedules import Schedule, ddim_timesteps
+from trainers.diffusion_unet import UNet
 
 
 # ----------------------------------------------------------------------------- schedules

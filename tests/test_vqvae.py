@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from trainers.base import Batch
-from trainers.codebook import VectorQuantizer, edit_code_map, pca_2d, perplexity, top_n_mask
+from trainers.vqvae_codebook import VectorQuantizer, edit_code_map, pca_2d, perplexity, top_n_mask
 from trainers.loop import Run, train
-from trainers.vq_prior import CodePrior, PriorConfig, code_sequences
+from trainers.vqvae_prior import CodePrior, PriorConfig, code_sequences
 from trainers.vqvae import Config, Model
 
 

@@ -86,13 +86,13 @@ def corrupt(x: Tensor, kind: str, level: float, generator: torch.Generator | Non
         raise ValueError(f"noise type must be one of {', '.join(NOISES)}; got {kind!r}.")
     if level < 0:
         raise ValueError(f"noise level must be at least 0; got {level:g}.")
-    # draws on the CPU when a generator is given (reproducible views), on x's device otherwise
-    rand = (lambda: torch.rand(x.shape, generator=generator).to(x.device)) if generator is not None \
-        else (lambda: torch.rand_like(x))
+    # draws on the generator's device when one is given (a run's own, or a view's seeded one)
+    rand = (lambda: torch.rand(x.shape, generator=generator, device=generator.device).to(x.device)) \
+        if generator is not None else (lambda: torch.rand_like(x))
     u = rand()
     if kind == "gaussian":
-        eps = torch.randn(x.shape, generator=generator).to(x.device) if generator is not None \
-            else torch.randn_like(x)
+        eps = torch.randn(x.shape, generator=generator, device=generator.device).to(x.device) \
+            if generator is not None else torch.randn_like(x)
         noisy = x + level * eps
         return noisy.clamp(0, 1) if x.dim() == 4 else noisy
     if kind == "masking":                       # "set part of the pixels to zero, like Dropout"
@@ -208,7 +208,7 @@ class Model(GenerativeModel):
         cfg = self.cfg
         x = batch.x                                             # (B, *data_shape)
         # 1. the input the encoder sees: x̃ for the denoising AE (eq. 2), x otherwise
-        x_in = corrupt(x, cfg.noise, cfg.noise_level) if cfg.variant == "denoising" else x
+        x_in = corrupt(x, cfg.noise, cfg.noise_level, self.rng) if cfg.variant == "denoising" else x
         # 2. the code
         a = self.pre_code(x_in)                                 # (B, d)
         h = self.activate(a)                                    # (B, d)

@@ -123,6 +123,10 @@ class GenerativeModel(nn.Module):
     """
 
     family: str = ""
+    # The run's own noise generator (set by ``loop.Run``): every random draw of a training step goes
+    # through :meth:`randn`/:meth:`rand`/:meth:`randint`, so a run continues bit-identically after a
+    # pickle round trip, whatever else in the process draws random numbers. None: torch's global RNG.
+    rng: torch.Generator | None = None
 
     def __init__(self, cfg: Any, data_shape: tuple[int, ...], num_classes: int = 0) -> None:
         super().__init__()
@@ -149,7 +153,10 @@ class GenerativeModel(nn.Module):
         return out
 
     def on_epoch_start(self, epoch: int) -> None:
-        """Hook for schedules that change per epoch (KL warm-up, ...)."""
+        """Hook for schedules that change per epoch (KL warm-up, ...).
+
+        Called when an epoch starts, and again with the same epoch when live settings change or a run
+        is loaded mid-epoch: whatever it does once per epoch must be guarded (see ``vqvae``)."""
 
     def apply_config(self, cfg: Any) -> None:
         """Take new values of ``live`` settings without rebuilding (override for several optimizers)."""
@@ -158,6 +165,33 @@ class GenerativeModel(nn.Module):
             for opt in self.optimizers:
                 for group in opt.param_groups:
                     group["lr"] = cfg.lr
+
+    # -- the run's randomness -----------------------------------------------------------------
+    def _gen(self) -> dict[str, Any]:
+        return {} if self.rng is None else {"generator": self.rng}
+
+    def randn(self, *shape: int, like: Tensor | None = None) -> Tensor:
+        """N(0, I) noise of ``shape`` (or shaped like ``like``), drawn from the run's generator."""
+        size = tuple(like.shape) if like is not None else shape
+        dev = like.device if like is not None else self.device
+        dtype = like.dtype if like is not None else torch.get_default_dtype()
+        return torch.randn(size, device=dev, dtype=dtype, **self._gen())
+
+    def rand(self, *shape: int, like: Tensor | None = None) -> Tensor:
+        """U[0, 1) noise of ``shape`` (or shaped like ``like``), drawn from the run's generator."""
+        size = tuple(like.shape) if like is not None else shape
+        dev = like.device if like is not None else self.device
+        dtype = like.dtype if like is not None else torch.get_default_dtype()
+        return torch.rand(size, device=dev, dtype=dtype, **self._gen())
+
+    def randint(self, low: int, high: int, shape: tuple[int, ...]) -> Tensor:
+        """Integers in [low, high) drawn from the run's generator."""
+        return torch.randint(low, high, shape, device=self.device, **self._gen())
+
+    def __getstate__(self) -> dict[str, Any]:
+        d = self.__dict__.copy()
+        d["rng"] = None          # a Run pickles its generators' states and hands them back
+        return d
 
     # -- using the model ----------------------------------------------------------------
     @property

@@ -5,7 +5,10 @@ The archive holds
 * ``model.safetensors``   the model's ``state_dict``; its metadata repeats family, config and data name;
 * ``optimizer.safetensors`` the optimizers' moment tensors, so Adam resumes without a loss spike
   (optional on load: without it the optimizer starts fresh);
-* ``config.json``         family, config dict, dataset name and shape, step, epoch, torch version;
+* ``position.safetensors`` the epoch's data order and the run's generator states, so a loaded run
+  continues bit-identically (optional on load: without it the run starts a fresh epoch);
+* ``config.json``         family, config dict, dataset name and shape, step, epoch, place in the epoch,
+  torch version;
 * ``metrics.csv``         every step's terms (``History.to_csv``), so the curves continue;
 * ``epochs.csv``          every epoch's means.
 
@@ -35,7 +38,7 @@ from .loop import History, Run
 FORMAT = 1
 MAX_BYTES = 200 * 2**20          # a checkpoint of any family here is a few MB; refuse anything absurd
 REQUIRED = ("model.safetensors", "config.json")
-OPTIONAL = ("optimizer.safetensors", "metrics.csv", "epochs.csv")
+OPTIONAL = ("optimizer.safetensors", "position.safetensors", "metrics.csv", "epochs.csv")
 
 
 # ----------------------------------------------------------------------------- save
@@ -44,6 +47,7 @@ def save(run: Run) -> bytes:
     with run.lock:   # not while a train burst is half-way through a step
         weights = {k: v.detach().cpu().contiguous().clone() for k, v in run.model.state_dict().items()}
         opt_tensors, opt_meta = _optimizer_tensors(run)
+        pos_tensors, position = run.position()
         config = {
             "format": FORMAT,
             "family": run.family,
@@ -55,6 +59,7 @@ def save(run: Run) -> bytes:
             "epoch": int(run.epoch),
             "torch": torch.__version__,
             "optimizers": opt_meta,
+            "position": position,
         }
         metrics, epochs = run.history.to_csv(), run.history.epochs_csv()
     meta = {"family": run.family, "config": json.dumps(config["config"]), "dataset": run.data.name,
@@ -64,6 +69,7 @@ def save(run: Run) -> bytes:
         zf.writestr("model.safetensors", st_save(weights, metadata=meta))
         if opt_tensors:
             zf.writestr("optimizer.safetensors", st_save(opt_tensors))
+        zf.writestr("position.safetensors", st_save({k: v.contiguous() for k, v in pos_tensors.items()}))
         zf.writestr("config.json", json.dumps(config, indent=2))
         zf.writestr("metrics.csv", metrics)
         zf.writestr("epochs.csv", epochs)
@@ -113,16 +119,20 @@ def load(path_or_bytes: str | os.PathLike | bytes, data: Dataset | None = None,
     except (ValueError, TypeError) as e:
         raise ValueError(f"The checkpoint's settings are not valid: {e}") from None
 
-    data = _dataset_for(cfg_json, data)
+    data = _dataset_for(cfg_json, data, getattr(mod, "load_data", None))
     run = Run(fam, cfg, data, device=device)    # ValueError from the model (e.g. conv on 8×8) propagates
 
     _load_weights(run, members["model.safetensors"])
     if "optimizer.safetensors" in members:
         _load_optimizer(run, members["optimizer.safetensors"])
-    run.step = cfg_json["step"]
-    run.epoch = cfg_json["epoch"]       # training resumes with a fresh pass at this epoch (warm-up continues)
+    position = cfg_json.get("position")
+    if not isinstance(position, dict) or "position.safetensors" not in members:
+        position, pos_tensors = {}, {}   # an older file: a fresh pass at this epoch (warm-up continues)
+    else:
+        pos_tensors = _safetensors(members["position.safetensors"], "position.safetensors")
+    run.restore_position(pos_tensors, {**position, "step": cfg_json["step"], "epoch": cfg_json["epoch"]})
     run.history = _parse_history(members.get("metrics.csv", b""), members.get("epochs.csv", b""))
-    run._good = run._snapshot()         # a NaN right after resuming restores these weights, not nothing
+    run.mark_good()                     # a NaN right after resuming restores these weights, not nothing
     return run
 
 
@@ -190,13 +200,15 @@ def _parse_config(raw: bytes) -> dict[str, Any]:
     return c
 
 
-def _dataset_for(c: dict[str, Any], data: Dataset | None) -> Dataset:
+def _dataset_for(c: dict[str, Any], data: Dataset | None, family_loader: Any = None) -> Dataset:
     name = c["dataset"]
     if data is None:
         if name.startswith("upload:"):
             raise ValueError(f"This run was trained on your uploaded images ({name[7:]}), which a checkpoint "
                              f"does not contain: upload the same images again, then import the checkpoint.")
-        data = _builtin(name, c.get("data_shape"))
+        shape = c.get("data_shape")
+        # a family with data of its own (TD-VAE's sequences) loads it by name; the rest come from data.py
+        data = family_loader(name, shape) if family_loader is not None else load_dataset(name)
     shape = c.get("data_shape")
     if shape is not None and list(data.shape) != shape:
         raise ValueError(f"The checkpoint was trained on data of shape {tuple(shape)}, but {data.name!r} "
@@ -206,14 +218,6 @@ def _dataset_for(c: dict[str, Any], data: Dataset | None) -> Dataset:
         raise ValueError(f"The checkpoint was trained on {len(classes)} classes, but {data.name!r} "
                          f"has {data.num_classes}.")
     return data
-
-
-def _builtin(name: str, shape: list[int] | None) -> Dataset:
-    """A built-in dataset by name: images and 2D sets from data.py, sequences (length from the shape)."""
-    from . import sequences                 # TD-VAE's sets; imported only when a checkpoint needs them
-    if name in sequences.SEQUENCE_DATASETS:
-        return sequences.load(name, length=shape[0] if shape else None)
-    return load_dataset(name)               # DataError (a ValueError) says why when it can't
 
 
 def _safetensors(raw: bytes, what: str) -> dict[str, torch.Tensor]:

@@ -19,8 +19,8 @@ import torch
 from torch import Tensor
 
 from .base import Batch, ConfigBase, GenerativeModel, param
-from .schedules import T_MAX, T_MIN, Schedule, ddim_timesteps
-from .unet import MLPDenoiser, UNet
+from .diffusion_schedules import T_MAX, T_MIN, Schedule, ddim_timesteps
+from .diffusion_unet import MLPDenoiser, UNet
 
 MAX_SAMPLES = 4096
 
@@ -166,14 +166,14 @@ class Model(GenerativeModel):
             with torch.no_grad():
                 self.x_lo.copy_(torch.minimum(self.x_lo, x0.min(0).values))
                 self.x_hi.copy_(torch.maximum(self.x_hi, x0.max(0).values))
-        t = torch.randint(0, T, (B,), device=x0.device)               # 1. t ~ U{0 … T−1}
-        eps = torch.randn_like(x0)                                     # 2. ε ~ N(0, I)
+        t = self.randint(0, T, (B,))                                   # 1. t ~ U{0 … T−1}
+        eps = self.randn(like=x0)                                      # 2. ε ~ N(0, I)
         x_t = s.q_sample(x0, t, eps)                                   # 3. eq. 9
         y = None
         if self.n_cond:
             if batch.y is None:
                 raise ValueError("A class-conditional model needs labels in every batch.")
-            drop = torch.rand(B, device=x0.device) < self.cfg.p_uncond   # label dropout for guidance
+            drop = self.rand(B) < self.cfg.p_uncond                    # label dropout for guidance
             y = torch.where(drop, torch.full_like(batch.y, self.n_cond), batch.y)
         eps_hat = self.net(x_t, t, y) if self.n_cond else self.net(x_t, t)   # 4. ε_θ(x_t, t)
         per = (eps - eps_hat).pow(2).flatten(1).mean(1)                # 5. ‖ε − ε̂‖² per sample: (B,)

@@ -154,7 +154,14 @@ class Model(GenerativeModel):
                 group["lr"] = lr
 
     def noise(self, n: int) -> Tensor:
-        return torch.randn(n, self.cfg.z_dim, device=self.device)
+        """z ~ N(0, I): from the run's generator while training, torch's global one in views."""
+        return self.randn(n, self.cfg.z_dim) if self.training else torch.randn(n, self.cfg.z_dim, device=self.device)
+
+    def generate(self, z: Tensor) -> Tensor:
+        """G(z); StyleGAN's per-pixel noise comes from the run's generator while training."""
+        if isinstance(self.G, StyleGenerator) and self.training:
+            return self.G(z, generator=self.rng)
+        return self.G(z)
 
     # -- the two losses -----------------------------------------------------------------------
     def d_loss(self, d_real: Tensor, d_fake: Tensor) -> Tensor:
@@ -197,11 +204,12 @@ class Model(GenerativeModel):
         # 1. n_critic steps of D on this real batch, a fresh z each time (G frozen: fakes detached)
         for _ in range(cfg.n_critic):
             with torch.no_grad():
-                fake = self.G(self.noise(B))                      # (B, *data_shape)
+                fake = self.generate(self.noise(B))               # (B, *data_shape)
             d_real, d_fake = self.D(real), self.D(fake)           # (B,), (B,)
             d_loss = self.d_loss(d_real, d_fake)
             if cfg.objective == "wgan-gp":
-                gp = gradient_penalty(self.D, real, fake).mean()
+                eps = self.rand(real.shape[0], *[1] * (real.dim() - 1))
+                gp = gradient_penalty(self.D, real, fake, eps).mean()
                 d_loss = d_loss + cfg.gp_lambda * gp
                 out["gp"] = gp.detach()
             if not torch.isfinite(d_loss):
@@ -220,7 +228,7 @@ class Model(GenerativeModel):
         # 2. one step of G through a frozen D (no wasted gradients for D's weights)
         self.D.requires_grad_(False)
         try:
-            fake = self.G(self.noise(B))
+            fake = self.generate(self.noise(B))
             if cfg.feature_matching:
                 g_loss = self.feature_matching_loss(real, fake)
             else:
@@ -240,7 +248,7 @@ class Model(GenerativeModel):
     def loss(self, batch: Batch) -> dict[str, Tensor]:
         """Both losses on one batch without stepping (held-out evaluation)."""
         real = batch.x
-        fake = self.G(self.noise(real.shape[0]))
+        fake = self.generate(self.noise(real.shape[0]))
         d_real, d_fake = self.D(real), self.D(fake)
         d_loss, g_loss = self.d_loss(d_real, d_fake), self.g_loss(d_fake)
         return {"loss": d_loss + g_loss, "total": (d_loss + g_loss).detach(), "d_loss": d_loss.detach(),

@@ -102,10 +102,12 @@ class StyledConv(nn.Module):
         self.bias = nn.Parameter(torch.zeros(1, c_out, 1, 1))
         self.activation = nn.LeakyReLU(0.2)
 
-    def forward(self, x: Tensor, w: Tensor, noise: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, w: Tensor, noise: Tensor | None = None,
+                generator: torch.Generator | None = None) -> Tensor:
         x = self.conv(x, w)
         if noise is None:
-            noise = torch.randn(x.shape[0], 1, *x.shape[2:], device=x.device)   # (B, 1, H, W)
+            gen = {} if generator is None else {"generator": generator}
+            noise = torch.randn(x.shape[0], 1, *x.shape[2:], device=x.device, **gen)   # (B, 1, H, W)
         x = x + self.noise_weight * noise                                  # listing 2, line 16
         return self.activation(x + self.bias)
 
@@ -132,11 +134,11 @@ class StyleGenerator(nn.Module):
         z = z * torch.rsqrt(z.pow(2).mean(1, keepdim=True) + 1e-8)   # pixel norm of z, as StyleGAN
         return self.mapping(z)                                       # (B, w_dim)
 
-    def forward(self, z: Tensor) -> Tensor:
+    def forward(self, z: Tensor, generator: torch.Generator | None = None) -> Tensor:
         w = self.map(z)
         x = self.const.expand(z.shape[0], -1, -1, -1)                  # (B, 2w, H/4, W/4)
         for conv in self.convs:
-            x = conv(x, w)                                             # ... -> (B, w, H, W)
+            x = conv(x, w, generator=generator)                                           # ... -> (B, w, H, W)
         return torch.sigmoid(self.to_rgb(x, w) + self.rgb_bias)       # (B, C, H, W)
 
 

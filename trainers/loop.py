@@ -90,7 +90,14 @@ class History:
 
 
 class Run:
-    """A model, its data and where training stands."""
+    """A model, its data and where training stands: a value that pickles and continues bit-identically.
+
+    Everything that decides the next step lives here: weights and optimiser state (on the model), the
+    data order (``order``: a generator, the epoch's permutation and the position in it), the noise the
+    model draws while training (``noise``: a generator of the run's own, so another visitor's run or a
+    view that samples in between cannot change this run's numbers), the epoch's running sums and the
+    history. ``pickle.dumps(run)`` carries all of it (the lock is recreated on the other side).
+    """
 
     GOOD_EVERY = 50   # steps between copies of the last good weights (restored on NaN)
 
@@ -100,28 +107,97 @@ class Run:
         self.cfg = cfg
         self.device = pick_device(device) if isinstance(device, str) else device
         self.data = data.to(self.device)
+        seed = int(getattr(cfg, "seed", 0))
         if model is None:
             mod = _family(family)
             with _SEED_LOCK:
-                torch.manual_seed(int(getattr(cfg, "seed", 0)))
+                torch.manual_seed(seed)
                 model = mod.Model(cfg, data.shape, data.num_classes)
         self.model = model.to(self.device)
         self.model.optimizers = self.model.configure_optimizers()
+        self.noise = torch.Generator(device=self.device).manual_seed(seed + 1)
+        self.model.rng = self.noise
         self.batch_size = int(getattr(cfg, "batch_size", 128))
         self.step = 0
         self.epoch = 0                 # completed epochs
-        self._pos = 0                  # position inside the current epoch's permutation
-        self._perm: torch.Tensor | None = None
-        self._epoch_sums: dict[str, float] = {}
-        self._epoch_count = 0
-        self._gen = torch.Generator().manual_seed(int(getattr(cfg, "seed", 0)))
-        self._good: tuple[dict, list] | None = None
+        self.order = torch.Generator().manual_seed(seed)
+        self.perm: torch.Tensor | None = None    # this epoch's order of the training examples
+        self.pos = 0                   # how many of them this epoch has used
+        self.epoch_sums: dict[str, float] = {}
+        self.epoch_count = 0
+        self.good: tuple[dict, list] | None = None   # the last weights that gave a finite loss
         self.history = History()
         self.lock = threading.RLock()  # views read the model while a train burst may be running
         self.steps_per_s = 0.0
         self.train_seconds = 0.0       # wall time spent inside train steps (for the render budget)
-        self.ui: dict[str, Any] = {}   # view settings a front end keeps with the run (chosen images, ...)
 
+    # -- travelling ----------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        d = self.__dict__.copy()
+        del d["lock"]
+        d["order"] = self.order.get_state()
+        d["noise"] = self.noise.get_state()
+        return d
+
+    def __setstate__(self, d: dict[str, Any]) -> None:
+        order, noise = d.pop("order"), d.pop("noise")
+        self.__dict__.update(d)
+        self.lock = threading.RLock()
+        self.order = torch.Generator()
+        self.order.set_state(order)
+        self.noise = torch.Generator(device=self.device)
+        self.noise.set_state(noise)
+        if self.model is not None:
+            self.model.rng = self.noise
+
+    def position(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Where training stands, as tensors and JSON values (what a checkpoint stores besides weights)."""
+        tensors = {"order": self.order.get_state(), "noise": self.noise.get_state()}
+        if self.perm is not None:
+            tensors["perm"] = self.perm.cpu()
+        return tensors, {"step": self.step, "epoch": self.epoch, "pos": self.pos,
+                         "epoch_sums": dict(self.epoch_sums), "epoch_count": self.epoch_count,
+                         "noise_device": self.device.type}
+
+    def restore_position(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+        """Undo :meth:`position` (from a checkpoint): check every part, then continue where it stood.
+
+        Raises ValueError naming the part that does not fit. A noise state saved on another kind of
+        device cannot be used here: the run then draws fresh noise (it continues, not bit-identically).
+        """
+        n = len(self.data)
+        perm = tensors.get("perm")
+        if perm is not None:
+            if perm.dtype != torch.int64 or perm.dim() != 1 or len(perm) != n or \
+                    not torch.equal(torch.sort(perm).values, torch.arange(n)):
+                raise ValueError(f"The saved data order is not a permutation of the {n} training examples.")
+        pos = meta.get("pos", 0)
+        if isinstance(pos, bool) or not isinstance(pos, int) or pos < 0 or (perm is None and pos):
+            raise ValueError(f"The saved position in the epoch ({pos!r}) does not fit {n} training examples.")
+        pos = min(pos, n)              # past the end (the last batch was short) means: the epoch is over
+        sums, count = meta.get("epoch_sums", {}), meta.get("epoch_count", 0)
+        if not isinstance(sums, dict) or not all(isinstance(v, (int, float)) for v in sums.values()) or \
+                isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError("The saved running means of the epoch are malformed.")
+        try:
+            if "order" in tensors:
+                self.order.set_state(tensors["order"].to(torch.uint8))
+            if "noise" in tensors and meta.get("noise_device", self.device.type) == self.device.type:
+                self.noise.set_state(tensors["noise"].to(torch.uint8))
+        except (RuntimeError, TypeError, ValueError):
+            raise ValueError("The saved random number generator state is damaged.") from None
+        self.step, self.epoch = int(meta.get("step", self.step)), int(meta.get("epoch", self.epoch))
+        self.perm = None if perm is None else perm.to(self.device)
+        self.pos = pos
+        self.epoch_sums, self.epoch_count = {str(k): float(v) for k, v in sums.items()}, count
+        self.model.on_epoch_start(self.epoch)
+
+    @property
+    def epoch_progress(self) -> float:
+        """Completed epochs plus the fraction of the current one (for status lines and curves)."""
+        return self.epoch + min(1.0, self.pos / max(1, len(self.data)))
+
+    # -- settings ---------------------------------------------------------------------------
     def live_changes(self, cfg: Any) -> tuple[list[str], list[str]]:
         """(live, other) names of the settings in which ``cfg`` differs from this run's."""
         live, other = [], []
@@ -143,32 +219,46 @@ class Run:
     def steps_per_epoch(self) -> int:
         return max(1, -(-len(self.data) // self.batch_size))
 
-    def _next_batch(self) -> tuple[Batch, dict[str, float] | None]:
+    def next_batch(self) -> tuple[Batch, dict[str, float] | None]:
+        """The next minibatch of this epoch's permutation, and the epoch's means if one just ended."""
         ended = None
-        if self._perm is None or self._pos >= len(self._perm):
-            if self._perm is not None:                       # an epoch just ended
-                ended = {k: v / max(1, self._epoch_count) for k, v in self._epoch_sums.items()}
+        if self.perm is None or self.pos >= len(self.perm):
+            if self.perm is not None:                       # an epoch just ended
+                ended = {k: v / max(1, self.epoch_count) for k, v in self.epoch_sums.items()}
                 self.epoch += 1
                 self.history.epochs.append({"epoch": self.epoch, "step": self.step, **ended})
-                self._epoch_sums, self._epoch_count = {}, 0
-            self._perm = torch.randperm(len(self.data), generator=self._gen).to(self.device)
-            self._pos = 0
+                self.epoch_sums, self.epoch_count = {}, 0
+            self.perm = torch.randperm(len(self.data), generator=self.order).to(self.device)
+            self.pos = 0
             self.model.on_epoch_start(self.epoch)
-        idx = self._perm[self._pos:self._pos + self.batch_size]
-        self._pos += self.batch_size
+        idx = self.perm[self.pos:self.pos + self.batch_size]
+        self.pos += self.batch_size
         # index_select: a plain row gather, several times faster on CPU than advanced indexing x[idx]
         y = self.data.y.index_select(0, idx) if self.data.y is not None else None
         return Batch(self.data.x.index_select(0, idx), y), ended
 
+    def record(self, terms: dict[str, float]) -> None:
+        """Count one finished step: its terms join the history and the epoch's means."""
+        self.step += 1
+        self.history.append(self.step, terms)
+        for k, v in terms.items():
+            self.epoch_sums[k] = self.epoch_sums.get(k, 0.0) + v
+        self.epoch_count += 1
+
     # -- weights ----------------------------------------------------------------------------
-    def _snapshot(self) -> tuple[dict, list]:
+    def snapshot(self) -> tuple[dict, list]:
+        """A copy of the weights and optimiser states (see :meth:`mark_good`)."""
         state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
         return state, [copy.deepcopy(o.state_dict()) for o in self.model.optimizers]
 
-    def _restore_good(self) -> None:
-        if self._good is None:
+    def mark_good(self, snapshot: tuple[dict, list] | None = None) -> None:
+        """Remember ``snapshot`` (default: the weights now) as the last good weights, restored on NaN."""
+        self.good = snapshot if snapshot is not None else self.snapshot()
+
+    def restore_good(self) -> None:
+        if self.good is None:
             return
-        state, opts = self._good
+        state, opts = self.good
         self.model.load_state_dict(state)
         for o, s in zip(self.model.optimizers, opts):
             o.load_state_dict(copy.deepcopy(s))
@@ -184,6 +274,19 @@ class Run:
                     yield self.model
             finally:
                 self.model.train(was)
+
+
+def _scalars(out: dict[str, Any], loss: float) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """A step's named terms: scalars become curves, 1-D tensors bar charts (``loss`` itself is not shown)."""
+    terms, vectors = {}, {}
+    for k, v in out.items():
+        if k == "loss":                  # the tensor to minimise; families name their total
+            continue
+        if isinstance(v, torch.Tensor) and v.dim() > 0:
+            vectors[k] = v.detach().float().cpu().tolist()
+        else:
+            terms[k] = float(v)
+    return terms or {"total": loss}, vectors
 
 
 def train(run: Run, steps: int | None = None, seconds: float | None = None,
@@ -205,38 +308,24 @@ def train(run: Run, steps: int | None = None, seconds: float | None = None,
             with run.lock:
                 t0 = time.perf_counter()
                 model.train()
-                batch, ended = run._next_batch()
-                candidate = run._snapshot() if run.step % Run.GOOD_EVERY == 0 else None
+                batch, ended = run.next_batch()
+                candidate = run.snapshot() if run.step % Run.GOOD_EVERY == 0 else None
                 out = model.train_step(batch)
                 loss = float(out["loss"].detach())
                 if not np.isfinite(loss):
-                    run._restore_good()
+                    run.restore_good()
                     raise Diverged(f"The loss became {loss} at step {run.step + 1}: training diverged "
                                    f"(try a smaller learning rate). The last good weights were kept.")
-                terms, vectors = {}, {}
-                for k, v in out.items():
-                    if k == "loss":              # the tensor to minimise; families name their total
-                        continue
-                    if isinstance(v, torch.Tensor) and v.dim() > 0:
-                        vectors[k] = v.detach().float().cpu().tolist()
-                    else:
-                        terms[k] = float(v)
-                if not terms:
-                    terms["total"] = loss
-                run.step += 1
+                terms, vectors = _scalars(out, loss)
+                run.record(terms)
                 done += 1
-                run.history.append(run.step, terms)
-                for k, v in terms.items():
-                    run._epoch_sums[k] = run._epoch_sums.get(k, 0.0) + v
-                run._epoch_count += 1
                 if candidate is not None:      # these weights gave a finite loss: they are good
-                    run._good = candidate
+                    run.mark_good(candidate)
                 t1 = time.perf_counter()
                 run.train_seconds += t1 - t0
                 dt = t1 - (t_last if t_last is not None else t0)
                 t_last = t1
                 run.steps_per_s = 1.0 / dt if run.steps_per_s == 0 else 0.9 * run.steps_per_s + 0.1 / max(dt, 1e-9)
-            frac = run.epoch + min(1.0, run._pos / max(1, len(run.data)))
-            yield Metrics(run.step, frac, terms, vectors, run.steps_per_s, ended)
+            yield Metrics(run.step, run.epoch_progress, terms, vectors, run.steps_per_s, ended)
     finally:
         model.eval()

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .base import Batch, ConfigBase, GenerativeModel, param
+from .data import Dataset
 from .layers import mlp
 
 LOG_2PI = math.log(2 * math.pi)
@@ -68,6 +69,12 @@ class Config(ConfigBase):
         if self.jump_max >= self.length:
             raise ValueError(f"The longest jump ({self.jump_max}) must be shorter than the sequences "
                              f"({self.length} frames): set it to at most {self.length - 1}.")
+
+
+def load_data(name: str, shape: list[int] | tuple[int, ...] | None = None) -> Dataset:
+    """The family's own data sets (sequences) by name; the length comes from a stored data shape."""
+    from . import tdvae_data
+    return tdvae_data.load(name, length=shape[0] if shape else None)
 
 
 def gaussian_log_prob(z: Tensor, mu: Tensor, logsigma: Tensor) -> Tensor:
@@ -181,11 +188,11 @@ class Model(GenerativeModel):
                 "log_p_B_t2": gaussian_log_prob(z2, mu_b2, ls_b2),      # log p_B(z_t2 | b_t2)
                 "log_p_S": gaussian_log_prob(z1, mu_s, ls_s)}           # log p_S(z_t1 | z_t2, b_t1, b_t2)
 
-    def sample_times(self, B: int, device: torch.device) -> tuple[Tensor, Tensor]:
+    def sample_times(self, B: int) -> tuple[Tensor, Tensor]:
         """(t1, t2), each (B, pairs): jump uniform in [jump_min, jump_max], t1 uniform where t2 fits."""
         K, lo, hi = self.cfg.pairs, self.cfg.jump_min, self.cfg.jump_max
-        jump = torch.randint(lo, hi + 1, (B, K), device=device)
-        t1 = (torch.rand(B, K, device=device) * (self.T - jump)).long()      # t1 in [0, T-1-jump]
+        jump = self.randint(lo, hi + 1, (B, K))
+        t1 = (self.rand(B, K) * (self.T - jump)).long()                      # t1 in [0, T-1-jump]
         return t1, t1 + jump
 
     def _check_x(self, x: Tensor) -> None:
@@ -196,9 +203,9 @@ class Model(GenerativeModel):
         x = batch.x
         self._check_x(x)
         B, z = x.shape[0], self.cfg.z_dim
-        t1, t2 = self.sample_times(B, x.device)
-        eps1 = torch.randn(B, self.cfg.pairs, z, device=x.device)
-        eps2 = torch.randn_like(eps1)
+        t1, t2 = self.sample_times(B)
+        eps1 = self.randn(B, self.cfg.pairs, z)
+        eps2 = self.randn(like=eps1)
         self._context = x[:16, :1].detach()
         return self.loss_from(x, t1, t2, eps1, eps2)
 

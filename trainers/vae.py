@@ -42,9 +42,9 @@ def kl_normal(mu: Tensor, logvar: Tensor) -> Tensor:
     return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())
 
 
-def reparameterize(mu: Tensor, logvar: Tensor) -> Tensor:
+def reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor | None = None) -> Tensor:
     """z = μ + σ ⊙ ε, ε ~ N(0, I) (seed 004, eq. 3): the noise is outside the graph."""
-    return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    return mu + torch.exp(0.5 * logvar) * (torch.randn_like(mu) if eps is None else eps)
 
 
 def warmup_beta(beta: float, epoch: int, warmup_epochs: int) -> float:
@@ -110,7 +110,7 @@ class Model(GenerativeModel):
         x, y = batch.x, batch.y
         B = x.shape[0]
         mu, logvar = self.encode(x, y)                      # (B, d) each
-        z = reparameterize(mu, logvar)                      # (B, d)
+        z = reparameterize(mu, logvar, self.randn(like=mu))  # (B, d)
         out = self.decode_logits(z, y)                      # (B, *data_shape)
         if self.cfg.recon == "bce":
             # BCE on logits: the same value as sigmoid + BCE, without its log(0) clamp

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .base import Batch, ConfigBase, GenerativeModel, param
-from .codebook import Quantized, VectorQuantizer, perplexity
+from .vqvae_codebook import Quantized, VectorQuantizer, perplexity
 
 
 @dataclass
@@ -119,6 +119,8 @@ class Model(GenerativeModel):
         self.vq_b = vq()
         self.dec = decoder(D * len(self.levels), c, w, n)
         self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
+        # the epoch whose usage count is open: saved with the weights, so a loaded run does not close it again
+        self.register_buffer("usage_epoch", torch.full((), -1, dtype=torch.long))
 
     # -- pieces -------------------------------------------------------------------------------
     def quantizer(self, level: str) -> VectorQuantizer:
@@ -174,7 +176,7 @@ class Model(GenerativeModel):
             return out
         for level, qz in self._last.items():
             vq = self.quantizer(level)
-            dead = vq.after_step(qz.flat, qz.indices)
+            dead = vq.after_step(qz.flat, qz.indices, self.rng)
             sfx = "" if level == "bottom" else "_top"
             out["dead_codes" + sfx] = torch.tensor(float(dead))
             out["perplexity_epoch" + sfx] = perplexity(vq.usage())
@@ -191,8 +193,8 @@ class Model(GenerativeModel):
 
     def on_epoch_start(self, epoch: int) -> None:
         # also called when live settings change mid-epoch: only a new epoch closes the usage count
-        if epoch != getattr(self, "_epoch", None):
-            self._epoch = epoch
+        if epoch != int(self.usage_epoch):
+            self.usage_epoch.fill_(epoch)
             for level in self.levels:
                 self.quantizer(level).end_epoch()
 
@@ -256,7 +258,7 @@ class Model(GenerativeModel):
     @torch.no_grad()
     def sample(self, n: int, y: Tensor | None = None) -> Tensor:
         """Without a prior: every cell drawn independently from the usage histogram. A learnt prior
-        over the code maps (trainers.vq_prior) is what makes samples look like the data."""
+        over the code maps (trainers.vqvae_prior) is what makes samples look like the data."""
         return self.decode_codes({lv: self.random_codes(n, lv) for lv in self.levels})
 
     @torch.no_grad()

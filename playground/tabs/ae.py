@@ -8,7 +8,7 @@ import gradio as gr
 import numpy as np
 import torch
 
-from trainers import ae_views as V
+from trainers import ae_probes as V
 from trainers.ae import Config, corrupt
 from trainers.loop import Run
 

@@ -13,7 +13,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from trainers.diffusion import Frames, to_unit
-from trainers.schedules import Schedule
+from trainers.diffusion_schedules import Schedule
 
 from .. import figures
 

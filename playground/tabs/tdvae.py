@@ -8,7 +8,7 @@ import gradio as gr
 import numpy as np
 import torch
 
-from trainers import sequences
+from trainers import tdvae_data as sequences
 from trainers.data import Dataset
 from trainers.loop import Run
 from trainers.tdvae import Config

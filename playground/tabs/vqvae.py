@@ -7,9 +7,9 @@ from typing import Any, Callable
 import gradio as gr
 import torch
 
-from trainers.codebook import edit_code_map
+from trainers.vqvae_codebook import edit_code_map
 from trainers.loop import Run
-from trainers.vq_prior import CodePrior, PriorConfig, code_sequences
+from trainers.vqvae_prior import CodePrior, PriorConfig, code_sequences
 from trainers.vqvae import Config
 
 from .. import figures, runs

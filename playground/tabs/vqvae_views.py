@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from trainers.codebook import edit_code_map, pca_2d, perplexity, top_n_mask
+from trainers.vqvae_codebook import edit_code_map, pca_2d, perplexity, top_n_mask
 from trainers.vqvae import Model
 
 from .. import figures

@@ -140,7 +140,7 @@ class VectorQuantizer(nn.Module):
         self.embedding[ok] = self.ema_m[ok] / self.ema_N[ok, None]
 
     @torch.no_grad()
-    def after_step(self, flat: Tensor, idx: Tensor) -> int:
+    def after_step(self, flat: Tensor, idx: Tensor, generator: torch.Generator | None = None) -> int:
         """EMA update (if on), usage counts, dead-code restart (if on). Returns the number of dead codes.
 
         A code is dead when no cell chose it for ``dead_after`` steps; a restart moves it onto a
@@ -157,8 +157,9 @@ class VectorQuantizer(nn.Module):
         dead = (self.steps - self.last_used) >= self.dead_after
         n_dead = int(dead.sum())
         if self.restart and n_dead:
-            pick = torch.randint(0, flat.shape[0], (n_dead,), device=flat.device)
-            new = flat[pick] + 0.01 * flat.std() * torch.randn(n_dead, self.D, device=flat.device)
+            gen = {} if generator is None else {"generator": generator}
+            pick = torch.randint(0, flat.shape[0], (n_dead,), device=flat.device, **gen)
+            new = flat[pick] + 0.01 * flat.std() * torch.randn(n_dead, self.D, device=flat.device, **gen)
             self.embedding.data[dead] = new
             if self.update_rule == "ema":
                 self.ema_m[dead] = new
