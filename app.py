@@ -8,7 +8,7 @@ import gradio as gr
 import torch
 
 from playground import CSS, build_app
-from playground.runs import THREADS, TRAIN_SLOTS
+from playground.session import THREADS, TRAIN_SLOTS
 from trainers.data import load
 
 THEME = gr.themes.Soft(text_size=gr.themes.sizes.text_lg)

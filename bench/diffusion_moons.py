@@ -14,8 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch                                                    # noqa: E402
 
 from trainers import data                                      # noqa: E402
-from trainers.diffusion import Config, chamfer, noise_baseline  # noqa: E402
+from trainers.diffusion import Config                          # noqa: E402
 from trainers.loop import Run, train                           # noqa: E402
+from trainers.metrics import chamfer, noise_baseline           # noqa: E402
 
 
 def main(seconds: float = 20.0, dataset: str = "moons", threads: int = 1, **overrides) -> dict[str, float]:

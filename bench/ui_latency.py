@@ -73,7 +73,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--reps", type=int, default=3)
     a = ap.parse_args()
-    from playground.runs import THREADS
+    from playground.session import THREADS
     torch.set_num_threads(THREADS)        # as the app does
     from gradio_client import Client
     from sklearn.linear_model import LogisticRegression

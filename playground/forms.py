@@ -9,7 +9,8 @@ import gradio as gr
 
 def build_form(config_cls: type, values: dict[str, Any] | None = None,
                exclude: tuple[str, ...] = ()) -> dict[str, gr.components.Component]:
-    """Create one component per config field, in declaration order; advanced ones in an accordion."""
+    """One component per config field; advanced ones in an accordion. The dict is in the Config's
+    declaration order (the train endpoint's parameter order), whatever the layout."""
     values = values or {}
     comps: dict[str, gr.components.Component] = {}
     fields = [f for f in dataclasses.fields(config_cls) if f.name not in exclude]
@@ -21,7 +22,7 @@ def build_form(config_cls: type, values: dict[str, Any] | None = None,
         with gr.Accordion("Advanced settings", open=False):
             for f in advanced:
                 comps[f.name] = _component(f, values.get(f.name, f.default))
-    return comps
+    return {f.name: comps[f.name] for f in fields}
 
 
 def _component(f: dataclasses.Field, value: Any) -> gr.components.Component:

@@ -2,9 +2,11 @@
 demand (too slow to redo every frame), coloured by label, with each point's image on hover."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
+import numpy as np
 import torch
 
 from trainers import metrics
@@ -22,18 +24,27 @@ def test_subset(run: Run, n: int = N_POINTS) -> tuple[torch.Tensor, torch.Tensor
     return d.x_test[:n], None if d.y_test is None else d.y_test[:n]
 
 
-def scatter(run: Run, z: torch.Tensor, y: torch.Tensor | None, what: str) -> str:
+@dataclass
+class LatentView:
+    """The scatter's view state: the projection shown, the last t-SNE, the hover thumbnails (cached)."""
+    proj: str = "PCA"
+    tsne: np.ndarray | None = None
+    tsne_step: int | None = None
+    thumbs: tuple[list[str], int, int] | None = None
+
+
+def scatter(run: Run, view: LatentView, z: torch.Tensor, y: torch.Tensor | None, what: str) -> str:
     """HTML of the points ``z`` (N, d) of :func:`test_subset`: the stored t-SNE if chosen, else PCA.
     ``what`` names the points in the title, e.g. "latent means μ(x)" or "codes h(x)"."""
-    if "thumbs" not in run.ui:
-        run.ui["thumbs"] = figures.thumbnails(run.data.x_test[:z.shape[0]])
-    if run.ui.get("proj") == "t-SNE" and run.ui.get("tsne_step") is not None:
-        pts, title = run.ui["tsne"], f"t-SNE of the {what} (computed at step {run.ui['tsne_step']})"
+    if view.thumbs is None:
+        view.thumbs = figures.thumbnails(run.data.x_test[:z.shape[0]])
+    if view.proj == "t-SNE" and view.tsne is not None:
+        pts, title = view.tsne, f"t-SNE of the {what} (computed at step {view.tsne_step})"
     else:
         pts = metrics.pca(z)
         title = what[0].upper() + what[1:] + ("" if z.shape[1] == 2 else " — first two principal components")
     labels = None if y is None else y.cpu().numpy()
-    return figures.scatter_html(pts, labels, run.ui["thumbs"], title + " · hover a point to see its image",
+    return figures.scatter_html(pts, labels, view.thumbs, title + " · hover a point to see its image",
                                 run.data.classes)
 
 
@@ -48,19 +59,20 @@ class ScatterControls:
                 self.proj = gr.Radio(["PCA", "t-SNE"], value="PCA", label="Projection", scale=2)
                 self.tsne_btn = gr.Button("Compute t-SNE now", scale=1)
 
-    def wire(self, panel: Any, views: list, render: Callable[[Run], list[Any]], api_name: str) -> None:
-        """Switching projection redraws; the button computes a t-SNE of the current model's latents."""
-        def choose(run: Run, proj: str):
-            run.ui["proj"] = proj
-            return render(run)
+    def wire(self, panel: Any, api_name: str) -> None:
+        """Switching projection redraws; the button computes a t-SNE of the current model's latents.
+        The tab's view state has a ``latent`` field holding a :class:`LatentView`."""
+        def choose(run: Run, view: Any, proj: str):
+            view.latent.proj = proj
+            return panel.render(run, view)
 
-        def compute_tsne(run: Run):
+        def compute_tsne(run: Run, view: Any):
             with run.evaluating() as m:
                 x, y = test_subset(run)
                 z = m.latents(x, y)
-            run.ui["tsne"], run.ui["tsne_step"], run.ui["proj"] = metrics.tsne(z.cpu(), seed=0), run.step, "t-SNE"
-            return [gr.update(value="t-SNE"), *render(run)]
+            lv = view.latent
+            lv.tsne, lv.tsne_step, lv.proj = metrics.tsne(z.cpu(), seed=0), run.step, "t-SNE"
+            return {"proj": "t-SNE", **panel.render(run, view)}
 
-        self.proj.change(panel.view(choose), [panel.state, self.proj], views, api_visibility="private",
-                         show_progress="hidden")
-        self.tsne_btn.click(panel.view(compute_tsne), panel.state, [self.proj, *views], api_name=api_name)
+        panel.on(self.proj.change, choose, [self.proj])
+        panel.on(self.tsne_btn.click, compute_tsne, outputs={"proj": self.proj, **panel.views}, api_name=api_name)

@@ -1,27 +1,34 @@
-"""The generic half of every family tab: data, settings form, Train/Stop/Reset, live curves,
-status, the equation being trained, presets, and export/import of a run.
+"""The generic half of every family tab: the two-column layout, data, settings form, Train/Stop/Reset,
+live curves, status, the equation being trained, presets, export/import, and the streaming of views.
 
-A family tab builds a :class:`Panel`, lays out its own views beside it, and calls :meth:`Panel.wire`
-with a ``render(run) -> list`` that fills those views; the panel streams them while training.
+A family tab builds a :class:`Panel`, lays out its views inside ``with panel.layout():``, and calls
+:meth:`Panel.wire` with its views **keyed by name** and ``render(run, view) -> {name: value}``; the panel
+streams them while training. Extra controls use :meth:`Panel.on` with handlers ``fn(run, view, *inputs)``
+that return ``{name: value}`` too. See CONTRIBUTING.md.
 """
 from __future__ import annotations
 
-import functools
 import inspect
 import os
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import gradio as gr
 
+from trainers.base import Diverged
 from trainers.data import DataError, Dataset, from_upload, load
-from trainers.loop import Run
+from trainers.loop import Run, train
 
-from . import figures, forms, runs
+from . import figures, forms, session
+from .session import Session, Throttle, Timing
 
 UPLOAD = "my images (.zip / .npz)"
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+
+Render = Callable[[Run, Any], dict[str, Any]]
 
 
 def _default_loader(name: str, upload: str | None) -> Dataset:
@@ -38,23 +45,43 @@ class Panel:
                  load_data: Callable[..., Dataset] = _default_loader,
                  upload_choice: str | None = UPLOAD, upload_types: list[str] | None = None,
                  presets: dict[str, tuple[str, dict[str, Any], str]] | None = None,
-                 default_steps: int = 3000, exclude: tuple[str, ...] = ()) -> None:
+                 default_steps: int = 3000, exclude: tuple[str, ...] = (),
+                 view_state: type = session.NoView,
+                 equation_for: tuple[Callable[..., str], list[str]] | None = None) -> None:
+        """``view_state``: the tab's view-state dataclass (a fresh one per run). ``equation_for``:
+        ``(fn, [field, ...])``, a second equation above the curves that follows those settings."""
         self.family, self.config_cls = family, config_cls
         self.datasets = list(datasets) + ([upload_choice] if upload_choice else [])
         self.upload_choice = upload_choice
         self.upload_types = upload_types or [".zip", ".npz"]
-        self.equation = equation
+        self.equation, self.equation_for = equation, equation_for
         self.curve_groups, self.curve_titles = curve_groups, curve_titles
         self.load_data = load_data
         self.presets = presets or {}
         self.default_steps = default_steps
         self.exclude = exclude
-        self.views: list[gr.components.Component] = []
+        self.view_state = view_state
+        self.views: dict[str, gr.components.Component] = {}
+        self._render: Render = lambda run, view: {}
 
     # ------------------------------------------------------------------ layout
+    @contextmanager
+    def layout(self, curves: str = "top") -> Iterator[None]:
+        """The tab's skeleton: controls on the left (``panel.left`` takes more later), the equation and
+        the curves on the right, then whatever the tab builds inside the ``with`` (or above the curves
+        when ``curves="bottom"``)."""
+        with gr.Row():
+            with gr.Column(scale=1, min_width=340) as self.left:
+                self.build_controls()
+            with gr.Column(scale=3) as self.right:
+                if curves == "top":
+                    self.build_curves()
+                yield
+                if curves == "bottom":
+                    self.build_curves()
+
     def build_controls(self) -> None:
-        """The left column: call inside a ``gr.Column``."""
-        self.state = gr.State(None, time_to_live=runs.STATE_TTL, delete_callback=runs.free_run)
+        self.state = gr.State(None, time_to_live=session.STATE_TTL, delete_callback=session.free)
         with gr.Row():
             self.train_btn = gr.Button("▶ Train", variant="primary", elem_classes=["pg-train"])
             self.stop_btn = gr.Button("■ Stop", variant="stop", elem_classes=["pg-stop"])
@@ -74,30 +101,35 @@ class Panel:
             self.export_file = gr.File(label="Run (.zip: safetensors, config.json, metrics.csv)", interactive=False)
             self.import_file = gr.File(label="Import a run (.zip exported here)", file_types=[".zip"], type="filepath")
 
-    def build_curves(self) -> gr.Plot:
-        """The top of the right column: the equation being trained, then the live loss curves."""
+    def build_curves(self) -> None:
         with gr.Accordion("The equation it trains", open=True):
-            gr.Markdown(self.equation, latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
-                                                         {"left": "$", "right": "$", "display": False}],
-                        elem_classes=["pg-equation"])
+            gr.Markdown(self.equation, latex_delimiters=LATEX, elem_classes=["pg-equation"])
+        self.equation_now = None
+        if self.equation_for:
+            fn, fields = self.equation_for
+            default = self.config_cls()
+            self.equation_now = gr.Markdown(fn(*[getattr(default, f) for f in fields]), latex_delimiters=LATEX,
+                                            elem_classes=["pg-equation"])
         self.curves = gr.Plot(label="Loss terms: lines per step, dots per epoch", elem_classes=["pg-curves"],
                               show_label=False)
-        return self.curves
 
     # ------------------------------------------------------------------ events
-    def wire(self, views: list[gr.components.Component], render: Callable[[Run], list[Any]]) -> None:
-        self.views, self._render = list(views), render
-        names = list(self.form)
-        outs = [self.status, self.curves, *self.views]
+    def wire(self, views: dict[str, gr.components.Component], render: Render) -> None:
+        """Stream ``render(run, view) -> {name: value}`` into ``views`` while training, and hook up the
+        panel's own buttons. The train endpoint takes data, steps, every setting in the Config's
+        declaration order, then the optional upload."""
+        self.views, self._render = dict(views), render
+        outs = [self.status, self.curves, *self.views.values()]
+        fields = list(self.form)
         if self.upload_choice:
             self.data.change(lambda d: gr.update(visible=d == self.upload_choice), self.data, self.upload,
                              api_visibility="private")
         self.train_event = self.train_btn.click(
-            self._train_handler(names), [self.state, self.data, self.upload, self.steps, *self.form.values()],
-            [self.state, *outs], concurrency_limit=runs.TRAIN_SLOTS, concurrency_id="train",
+            self._train_handler(fields), [self.state, self.data, self.steps, *self.form.values(), self.upload],
+            [self.state, *outs], concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train",
             api_name=f"{self.family}_train", show_progress="hidden")    # the status line says "training…"
         self.stop_btn.click(None, None, None, cancels=[self.train_event], api_visibility="private").then(
-            self.refresh, self.state, outs, api_visibility="private", show_progress="hidden")
+            self._stopped, self.state, outs, api_visibility="private", show_progress="hidden")
         self.reset_btn.click(self._reset, None, [self.state, *outs], cancels=[self.train_event],
                              api_name=f"{self.family}_reset")
         self.export_btn.click(self._export, self.state, self.export_file, api_name=f"{self.family}_export")
@@ -106,77 +138,134 @@ class Panel:
         if self.presets:
             self.preset.change(self._preset, self.preset, [self.preset_note, self.data, *self.form.values()],
                                api_visibility="private")
+        if self.equation_for and self.equation_now is not None:
+            fn, names = self.equation_for
+            for name in names:
+                self.form[name].change(fn, [self.form[n] for n in names], self.equation_now,
+                                       api_visibility="private", show_progress="hidden")
 
-    def _train_handler(self, names: list[str]) -> Callable[..., Any]:
-        """A generator whose signature names every setting, so the API reads `beta=`, not `param_4=`."""
-        def train(*args: Any):
-            yield from self._train(names, *args)
-        params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                  for n in ["run", "data", "upload", "steps", *names]]
-        train.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-        return train
+    def render(self, run: Run, view: Any) -> dict[str, Any]:
+        """The tab's views for ``run`` (what a view control returns after changing the view state)."""
+        return self._render(run, view)
 
-    def view(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Wrap a view handler ``fn(run, *args)``: no run yet or a bad value -> a clear message."""
-        @functools.wraps(fn)
-        def handler(run: Run | None, *args: Any) -> Any:
-            if run is None or run.model is None:
+    def on(self, trigger: Any, fn: Callable[..., dict[str, Any]], inputs: list[Any] | None = None,
+           outputs: dict[str, gr.components.Component] | None = None, **kw: Any) -> Any:
+        """``trigger(handler)`` for a view control: ``fn(run, view, *inputs) -> {name: value}``, where a
+        name is one of ``outputs`` (default: the live views). No run yet, or a ValueError, becomes a
+        clear message on the page; ``api_name=`` makes it an API endpoint, else it stays private."""
+        outputs = self.views if outputs is None else outputs
+
+        def handler(s: Session | None, *args: Any) -> dict[Any, Any]:
+            if s is None or s.run is None or s.run.model is None:
                 raise gr.Error("Train a model first: press ▶ Train.")
             try:
-                return fn(run, *args)
+                values = fn(s.run, s.view, *args)
             except (ValueError, DataError) as e:
                 raise gr.Error(str(e)) from None
-        return handler
+            return {outputs[k]: v for k, v in values.items()}
 
-    def refresh(self, run: Run | None) -> list[Any]:
-        if run is None or run.model is None:
-            return [gr.skip()] * (2 + len(self.views))
-        return [self._status(run, None, "stopped: press **Train** to continue."), *self._render_all(run)]
+        handler.__name__ = getattr(fn, "__name__", "view")
+        # the API names its parameters after fn's (after run and view): /diffusion_sample takes sampler=, ...
+        P = inspect.Parameter
+        rest = list(inspect.signature(fn).parameters.values())[2:]
+        if all(p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD) for p in rest):
+            handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+                [P("session", P.POSITIONAL_OR_KEYWORD), *(p.replace(default=P.empty) for p in rest)])
+        if "api_name" not in kw:            # slider moves and the like: private, and quiet
+            kw.setdefault("api_visibility", "private")
+            kw.setdefault("show_progress", "hidden")
+        return trigger(handler, [self.state, *(inputs or [])], list(outputs.values()), **kw)
 
-    # ------------------------------------------------------------------ handlers
-    def _render_all(self, run: Run) -> list[Any]:
-        curves = figures.curves(run.history, self.curve_groups, self.curve_titles)
-        return [curves, *self._render(run)]
+    def _train_handler(self, fields: list[str]) -> Callable[..., Any]:
+        """A generator whose signature names every setting, so the API reads `beta=`, not `param_4=`."""
+        def train_fn(*args: Any):
+            yield from self._train(fields, *args)
+        P = inspect.Parameter
+        params = [P(n, P.POSITIONAL_OR_KEYWORD) for n in ["session", "data", "steps", *fields]]
+        params.append(P("upload", P.POSITIONAL_OR_KEYWORD, default=None))
+        train_fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        return train_fn
 
-    def _status(self, run: Run, timing: runs.Timing | None, message: str) -> str:
+    # ------------------------------------------------------------------ streaming
+    def frame(self, s: Session, message: str, timing: Timing | None = None) -> dict[Any, Any]:
+        """Status, curves and every view the tab's render returns, keyed by component."""
+        run = s.run
+        out = {self.status: self._status(run, timing, message),
+               self.curves: figures.curves(run.history, self.curve_groups, self.curve_titles)}
+        out.update({self.views[k]: v for k, v in self._render(run, s.view).items()})
+        return out
+
+    def stream(self, s: Session, steps: int) -> Iterator[dict[Any, Any]]:
+        """Train ``s.run`` for ``steps`` steps: a full frame a few times a second (see :class:`Throttle`),
+        the status alone in between, and a last frame that says how it ended."""
+        run = s.run
+        timing, throttle = Timing(run), Throttle()
+        message = "done: press **Train** to continue."
+        try:
+            for _ in train(run, steps=steps, seconds=session.MAX_SECONDS):
+                due = throttle.due()
+                if due == "redraw":
+                    t0 = time.perf_counter()
+                    out = self.frame(s, "training…", timing)
+                    spent = time.perf_counter() - t0
+                    timing.render += spent
+                    throttle.drew(spent)
+                    yield out
+                elif due == "tick":
+                    yield {self.status: self._status(run, timing, "training…")}
+                    throttle.ticked()
+            if timing.trained >= session.MAX_SECONDS - 1:
+                message = (f"paused after {session.MAX_SECONDS:.0f} s (the limit of one press): "
+                           f"press **Train** to continue.")
+        except Diverged as e:
+            message = f"⚠️ {e}"
+        t0 = time.perf_counter()
+        out = self.frame(s, message, timing)
+        timing.render += time.perf_counter() - t0
+        out[self.status] = self._status(run, timing, message)
+        yield out
+
+    def _status(self, run: Run, timing: Timing | None, message: str) -> str:
         share = f" · drawing {100 * timing.render_share:.0f}% of the time" if timing else ""
-        return (f"**{run.device.type}** · step {run.step:,} · epoch {run.epoch + run._pos / max(1, len(run.data)):.1f}"
+        return (f"**{run.device.type}** · step {run.step:,} · epoch {run.epoch_progress:.1f}"
                 f" · {run.steps_per_s:,.0f} steps/s{share}  \n{message}")
 
-    def _train(self, names: list[str], run: Run | None, data_name: str, upload: str | None, steps: float,
-               *values: Any):
+    # ------------------------------------------------------------------ handlers
+    def _train(self, fields: list[str], s: Session | None, data_name: str, steps: float, *values: Any):
+        *settings, upload = values
         try:
+            if isinstance(steps, bool) or not isinstance(steps, (int, float)) or steps != int(steps):
+                raise ValueError(f"Steps per Train press must be a whole number; got {steps!r}.")
             steps = int(steps)
             if not 1 <= steps <= 100_000:
                 raise ValueError(f"Steps per Train press must be between 1 and 100,000; got {steps}.")
-            cfg = forms.read_form(self.config_cls, names, list(values))
-            run, note = self._prepare(run, cfg, data_name, upload)
+            cfg = forms.read_form(self.config_cls, fields, settings)
+            s, note = self._prepare(s, cfg, data_name, upload)
         except (ValueError, DataError, TypeError) as e:
             raise gr.Error(str(e)) from None
-        yield [run, self._status(run, None, note), *([gr.skip()] * (1 + len(self.views)))]
-        for outs in runs.stream(run, steps, self._render_all, self._status):
-            yield [gr.skip(), *outs]
+        yield {self.state: s, self.status: self._status(s.run, None, note)}
+        yield from self.stream(s, steps)
 
-    def _prepare(self, run: Run | None, cfg: Any, data_name: str, upload: str | None) -> tuple[Run, str]:
+    def _prepare(self, s: Session | None, cfg: Any, data_name: str, upload: str | None) -> tuple[Session, str]:
         """Continue the current run if only live settings changed; otherwise start a new one."""
         if data_name not in self.datasets:
             raise ValueError(f"Unknown data {data_name!r}; choose one of: {', '.join(self.datasets)}.")
         key = (data_name, upload if data_name == self.upload_choice else None)
-        if run is not None and run.model is not None and run.ui.get("data_key") == key:
+        run = s.run if s is not None else None
+        if run is not None and run.model is not None and s.data_key == key:
             live, other = run.live_changes(cfg)
             if not other:
                 if live:
                     run.update_config(cfg)
-                    return run, f"continuing; now using {', '.join(live)} from the form."
-                return run, "continuing where it stopped."
+                    return s, f"continuing; now using {', '.join(live)} from the form."
+                return s, "continuing where it stopped."
             note = f"new run (changed: {', '.join(other)})."
         else:
             note = "new run." if run is None else "new run (new data)."
         t0 = time.perf_counter()
         data = self._load(data_name, upload, cfg)
         run = Run(self.family, cfg, data, device=os.environ.get("PLAYGROUND_DEVICE", "auto"))
-        run.ui["data_key"] = key
-        return run, f"{note} {data.note} (ready in {time.perf_counter() - t0:.1f} s)"
+        return Session(run, self.view_state(), key), f"{note} {data.note} (ready in {time.perf_counter() - t0:.1f} s)"
 
     def _load(self, data_name: str, upload: str | None, cfg: Any) -> Dataset:
         """``load_data(name, upload)``, or ``load_data(name, upload, cfg)`` for data shaped by the settings."""
@@ -184,34 +273,41 @@ class Panel:
             return self.load_data(data_name, upload, cfg)
         return self.load_data(data_name, upload)
 
-    def _reset(self):
-        return [None, "Reset: press **Train** to start a new run.", None, *([None] * len(self.views))]
+    def _stopped(self, s: Session | None) -> dict[Any, Any]:
+        if s is None or s.run is None or s.run.model is None:
+            return {}
+        return self.frame(s, "stopped: press **Train** to continue.")
 
-    def _export(self, run: Run | None) -> str:
-        if run is None or run.model is None:
+    def _reset(self) -> dict[Any, Any]:
+        return {self.state: None, self.status: "Reset: press **Train** to start a new run.", self.curves: None,
+                **{v: None for v in self.views.values()}}
+
+    def _export(self, s: Session | None) -> str:
+        if s is None or s.run is None or s.run.model is None:
             raise gr.Error("Nothing to export yet: train a model first.")
         from trainers import checkpoint
-        with run.lock:
-            blob = checkpoint.save(run)
-        path = Path(tempfile.mkdtemp(prefix="run-")) / checkpoint.filename(run)
+        with s.run.lock:
+            blob = checkpoint.save(s.run)
+        path = Path(tempfile.mkdtemp(prefix="run-")) / checkpoint.filename(s.run)
         path.write_bytes(blob)
         return str(path)
 
-    def _import(self, run: Run | None, data_name: str, upload: str | None, path: str | None):
+    def _import(self, s: Session | None, data: str, upload: str | None, path: str | None):
+        """Import an exported run (API: data, upload, path); uploaded data must be chosen again first."""
+        data_name = data
         if not path:
             raise gr.Error("Choose a .zip exported from this playground.")
         from trainers import checkpoint
         try:
-            data = self._load(data_name, upload, None) if data_name == self.upload_choice else None
-            new = checkpoint.load(path, data=data, device=os.environ.get("PLAYGROUND_DEVICE", "auto"))
+            given = self._load(data_name, upload, None) if data_name == self.upload_choice else None
+            new = checkpoint.load(path, data=given, device=os.environ.get("PLAYGROUND_DEVICE", "auto"))
         except (ValueError, DataError) as e:
             raise gr.Error(str(e)) from None
         if new.family != self.family:
             raise gr.Error(f"That file holds a {new.family} run; open it in the {new.family} tab.")
-        new.ui["data_key"] = (new.data.name, None) if not new.data.name.startswith("upload:") else \
-            (data_name, upload)
-        return [new, self._status(new, None, f"imported a run at step {new.step}: press **Train** to continue."),
-                *self._render_all(new)]
+        key = (new.data.name, None) if not new.data.name.startswith("upload:") else (data_name, upload)
+        s = Session(new, self.view_state(), key)
+        return {self.state: s, **self.frame(s, f"imported a run at step {new.step}: press **Train** to continue.")}
 
     def _preset(self, name: str):
         if name not in self.presets:
@@ -219,3 +315,4 @@ class Panel:
         data_name, overrides, explanation = self.presets[name]
         values = forms.form_updates(self.config_cls, list(self.form), overrides)
         return [f"**What to watch:** {explanation}", data_name, *values]
+

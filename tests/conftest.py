@@ -1,6 +1,8 @@
 """Shared fixtures: the real app, launched as users launch it (`python app.py`), on a free port."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 import socket
@@ -85,8 +87,97 @@ def redrawn(outputs) -> bool:
                for v in outputs[1:])
 
 
+def value(out):
+    """A view's value: outputs sent as ``gr.update(value=..., visible=...)`` arrive as dicts with a 'value';
+    plain values as they are; a ``gr.skip()`` (or an update without a value) gives None."""
+    if isinstance(out, dict) and out.get("__type__") == "update":
+        return out.get("value")
+    return out
+
+
+def plot_json(plot) -> dict:
+    """A gr.Plot output (or an update carrying one) as the plotly figure: ``{"data": [...], "layout": {...}}``."""
+    p = value(plot)
+    assert p is not None, "the plot is empty"
+    fig = json.loads(p["plot"] if isinstance(p, dict) else p)
+    assert isinstance(fig.get("data"), list), f"not a plotly figure: {str(fig)[:200]}"
+    return fig
+
+
+def plot_text(plot) -> str:
+    """A gr.Plot output as readable text (its JSON escapes non-ASCII characters such as ρ and λ)."""
+    return json.dumps(plot_json(plot), ensure_ascii=False)
+
+
+def plot_title(plot) -> str:
+    """The figure's title text ("" if it has none)."""
+    title = plot_json(plot)["layout"].get("title") or {}
+    return title.get("text", "") if isinstance(title, dict) else str(title)
+
+
+def trace_names(plot) -> set[str]:
+    return {t.get("name") for t in plot_json(plot)["data"]}
+
+
+def assert_curves(plot, terms, steps: int | None = None) -> dict:
+    """A loss-curves output draws a line for each of ``terms`` (their shown names), and, when ``steps``
+    is given, the lines reach that step. Returns the figure."""
+    fig = plot_json(plot)
+    lines = {t["name"]: t for t in fig["data"] if t.get("type") == "scatter" and t.get("mode") == "lines"}
+    missing = set(terms) - set(lines)
+    assert not missing, f"the curves lack {missing}; they show {sorted(lines)}"
+    for name in terms:
+        x, y = lines[name]["x"], lines[name]["y"]
+        assert len(x) == len(y) >= 1 and any(v is not None for v in y), f"the {name} line is empty"
+        if steps is not None:
+            assert max(x) >= steps, f"the {name} line stops at step {max(x)}, before {steps}"
+    return fig
+
+
+# ----------------------------------------------------------------------------- the train endpoints
+def train_settings(family: str, settings: dict | None = None, **overrides) -> dict:
+    """Every field of the family's Config by name: its default, then ``settings``, then ``overrides``."""
+    import trainers
+    fields = {f.name: f.default for f in dataclasses.fields(trainers.family(family).Config)}
+    assert all(v is not dataclasses.MISSING for v in fields.values()), fields
+    kw = {**fields, **(settings or {}), **overrides}
+    unknown = set(kw) - set(fields)
+    if unknown:
+        raise TypeError(f"{family}.Config has no field {', '.join(sorted(unknown))}")
+    return kw
+
+
+def submit_train(client, family: str, settings: dict | None = None, *, data: str, steps: int, upload=None,
+                 **overrides):
+    """Submit ``/<family>_train`` by keyword, every setting named (never by position: the endpoint's order
+    is the form's business): ``data``, ``steps``, ``upload`` and every Config field."""
+    return client.submit(data=data, steps=steps, upload=upload, **train_settings(family, settings, **overrides),
+                         api_name=f"/{family}_train")
+
+
+def assert_bad_input_refused(client, train, change: dict, message, *, steps: int = 5):
+    """The check every tab shares: ``train(client, **change)`` (``change`` holds settings and maybe ``data``,
+    ``steps``, ``upload``) is refused with a clear message (``message``: a case-insensitive substring, or a
+    compiled regex) and no traceback; then the same visitor's good run still trains ``steps`` steps and
+    draws its curves. Returns that run's final outputs."""
+    from gradio_client.exceptions import AppError
+    with pytest.raises(AppError) as e:
+        train(client, **{"steps": steps, **change}).result(timeout=120)
+    text = str(e.value)
+    if isinstance(message, re.Pattern):
+        assert message.search(text), f"expected /{message.pattern}/ in: {text[:500]}"
+    else:
+        assert message.lower() in text.lower(), f"expected {message!r} in: {text[:500]}"
+    assert "Traceback" not in text
+    final = train(client, steps=steps).result(timeout=240)
+    assert "done" in final[0] and step_of(final[0]) == steps, final[0]
+    assert any(t.get("x") for t in plot_json(final[1])["data"]), "the good run drew no curves"
+    return final
+
+
 def stream_until(job, predicate, timeout: float = 120.0):
-    """Read a gradio_client job's streamed outputs until ``predicate(outputs)`` holds; return them."""
+    """Read a gradio_client job's streamed outputs until ``predicate(outputs)`` holds; return them.
+    Polls with a deadline: returns as soon as the output is there."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         outs = job.outputs()
@@ -96,6 +187,15 @@ def stream_until(job, predicate, timeout: float = 120.0):
             break
         time.sleep(0.2)
     raise AssertionError(f"no streamed output matched within {timeout} s; last: {str(job.outputs()[-1:])[:300]}")
+
+
+def wait_for_step(page, step: int, timeout: float = 60_000) -> None:
+    """In a browser page: wait until the visible status line reports at least ``step`` steps."""
+    page.wait_for_function("""(n) => [...document.querySelectorAll('.pg-status')].some(el => {
+        const r = el.getBoundingClientRect();
+        const m = /step ([\\d,]+)/.exec(el.innerText);
+        return r.width > 0 && r.height > 0 && m !== null && parseInt(m[1].replace(/,/g, ''), 10) >= n;
+    })""", arg=step, timeout=timeout)
 
 
 @pytest.fixture(autouse=True)

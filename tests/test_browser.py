@@ -3,6 +3,7 @@ and the views appear, press Stop. Screenshots land in tests/artifacts/<tab>_tab.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import ARTIFACTS
 
@@ -25,17 +26,18 @@ def test_click_train_draws_the_curves_then_stop(browser, app_url, title, min_ima
         page.locator(".pg-curves:visible .js-plotly-plot .scatterlayer path.js-line").first.wait_for(
             timeout=180_000)
         page.locator(".pg-status:visible", has_text="steps/s").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(3000)
         page.get_by_role("button", name="■ Stop").locator("visible=true").first.click(force=True)
         page.locator(".pg-status:visible", has_text="stopped").first.wait_for(timeout=60_000)
         status = page.locator(".pg-status:visible").first.inner_text()
         assert "step" in status and "cpu" in status, status
+        # Stop redraws every view: wait (up to a deadline) for at least that many images and drawn plots
         imgs = page.locator("img[src*='/file='], img[src*='gradio_api/file']").locator("visible=true")
-        assert imgs.count() >= min_images
+        if min_images:
+            expect(imgs.nth(min_images - 1)).to_be_visible(timeout=60_000)
         drawn = page.locator(".js-plotly-plot:visible").filter(has=page.locator(".scatterlayer path, .barlayer path"))
-        assert drawn.count() >= min_plots
+        expect(drawn.nth(min_plots - 1)).to_be_visible(timeout=60_000)
         if title == "VAE":        # the latent scatter is HTML with one dot per test image
-            assert page.locator(".pg-scatter .pt").count() >= 100
+            expect(page.locator(".pg-scatter .pt").nth(99)).to_be_attached(timeout=60_000)
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{title.lower().replace('-', '')}_tab.png"), full_page=True)

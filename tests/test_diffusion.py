@@ -7,11 +7,12 @@ import pytest
 import torch
 
 from trainers import data
-from trainers.diffusion import (Config, Frames, Model, chamfer, diversity, forward_process, grid_2d,
-                                noise_baseline, reverse_process)
-from trainers.loop import Run, train
-from trainers.diffusion_schedules import Schedule, ddim_timesteps
+from trainers.diffusion import Config, Frames, Model, forward_process, reverse_process
+from trainers.diffusion_samplers import DDIM, DDPM, Step, ddim_timesteps
+from trainers.diffusion_schedules import Schedule, snr_db
 from trainers.diffusion_unet import UNet
+from trainers.loop import Run, train
+from trainers.metrics import chamfer, diversity, grid_around, noise_baseline
 
 
 # ----------------------------------------------------------------------------- schedules
@@ -73,7 +74,7 @@ def test_one_reverse_step_equals_eq_11():
         for variance, var in (("beta", beta), ("beta_tilde", beta * (1 - ab_prev) / (1 - ab))):
             sigma = var.sqrt() if t > 0 else 0.0
             want = (x_t.double() - beta / (1 - ab).sqrt() * eps_hat.double()) / (1 - beta).sqrt() + sigma * z.double()
-            got = s.p_step(x_t, t, eps_hat, z, variance)
+            got = DDPM(s, variance).step(eps_hat, t, x_t, z).x_prev
             assert torch.allclose(got.double(), want, atol=1e-5, rtol=1e-5), (t, variance)
 
 
@@ -88,18 +89,120 @@ def test_ddim_eta_zero_is_deterministic_given_x_T():
     def chain(eta, noise_seed):
         torch.manual_seed(noise_seed)                              # only the fresh noise z changes
         x = x_T.clone()
-        for k, t in enumerate(ts):
-            x = s.ddim_step(x, t, ts[k + 1] if k + 1 < len(ts) else -1, eps_fn(x, t), eta)
+        sampler = DDIM(s, 20, eta)
+        assert sampler.timesteps() == ts
+        for t in ts:
+            x = sampler.step(eps_fn(x, t), t, x).x_prev
         return x
 
     assert torch.equal(chain(0.0, 1), chain(0.0, 2))
     assert not torch.allclose(chain(1.0, 1), chain(1.0, 2))
     # η = 1 and a single-step stride gives DDPM's posterior variance β̃_t
     t = 40
-    x = s.ddim_step(x_T, t, t - 1, torch.zeros_like(x_T), 1.0, z=torch.ones_like(x_T))
+    x = DDIM(s, eta=1.0).step(torch.zeros_like(x_T), t, x_T, z=torch.ones_like(x_T)).x_prev   # all T steps
     x0 = x_T / s.alpha_bar[t].sqrt()
     mean = s.alpha_bar[t - 1].sqrt() * x0                          # ε̂ = 0: no direction term
     assert torch.allclose(x - mean, s.posterior_var[t].sqrt() * torch.ones_like(x_T), atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- one sampler step
+def _step_inputs(T=50, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return Schedule(T, "cosine"), *(2 * torch.randn(5, 2, generator=g) for _ in range(3))
+
+
+@pytest.mark.parametrize("make", [lambda s: DDPM(s), lambda s: DDPM(s, "beta"), lambda s: DDIM(s, eta=0.5)])
+def test_step_returns_the_closed_form_x0(make):
+    s, x_t, eps_hat, z = _step_inputs()
+    sampler = make(s)
+    for t in (49, 20, 0):
+        out = sampler.step(eps_hat, t, x_t, z)
+        ab = s.alpha_bar[t].double()
+        want = (x_t.double() - (1 - ab).sqrt() * eps_hat.double()) / ab.sqrt()       # eq. 9 solved for x_0
+        assert isinstance(out, Step) and out.box is None
+        assert torch.allclose(out.x0.double(), want, atol=1e-5, rtol=1e-5)
+        assert torch.equal(out.eps, eps_hat)                                          # nothing clipped
+
+
+def test_clipped_step_keeps_x0_in_the_box_and_moves_with_the_clipped_x0():
+    s, x_t, eps_hat, z = _step_inputs(seed=1)
+    lo, hi = torch.tensor([[-0.5, -0.2]]), torch.tensor([[0.4, 0.3]])
+    for t in (30, 7):
+        ab, ab_prev, beta = (v.double() for v in (s.alpha_bar[t], s.alpha_bar[t - 1], s.betas[t]))
+        raw = (x_t.double() - (1 - ab).sqrt() * eps_hat.double()) / ab.sqrt()
+        x0 = torch.maximum(torch.minimum(raw, hi.double()), lo.double())
+        assert not torch.equal(x0, raw)                                              # some of it was clipped
+        eps = (x_t.double() - ab.sqrt() * x0) / (1 - ab).sqrt()
+        # DDPM: the posterior mean of q(x_{t−1} | x_t, x̂₀) (Ho et al. eq. 7) at the clipped x̂₀, plus σ_t z
+        ddpm = DDPM(s, clip=(lo, hi)).step(eps_hat, t, x_t, z)
+        mean = (ab_prev.sqrt() * beta / (1 - ab)) * x0 + ((1 - beta).sqrt() * (1 - ab_prev) / (1 - ab)) * x_t.double()
+        sigma = (beta * (1 - ab_prev) / (1 - ab)).sqrt()
+        # DDIM (η = 0, all steps): √ᾱ_{t−1} x̂₀ + √(1 − ᾱ_{t−1}) ε̂, with the ε̂ of the clipped x̂₀
+        ddim = DDIM(s, clip=(lo, hi)).step(eps_hat, t, x_t, z)
+        for out, want in ((ddpm, mean + sigma * z.double()), (ddim, ab_prev.sqrt() * x0 + (1 - ab_prev).sqrt() * eps)):
+            assert (out.x0 >= lo).all() and (out.x0 <= hi).all()
+            assert out.box[0] is lo and out.box[1] is hi
+            assert torch.allclose(out.x0.double(), x0, atol=1e-5)
+            assert torch.allclose(out.eps.double(), eps, atol=1e-4)
+            assert torch.allclose(out.x_prev.double(), want, atol=1e-4), out
+            # (x_t, x̂₀, ε̂) of a step satisfy eq. 9
+            assert torch.allclose(ab.sqrt() * out.x0.double() + (1 - ab).sqrt() * out.eps.double(), x_t.double(),
+                                  atol=1e-4)
+
+
+def test_ddim_eta_zero_ignores_the_noise_and_eta_one_has_ddpm_sigma():
+    s, x_t, eps_hat, z = _step_inputs(T=100)
+    ddim0 = DDIM(s, 10, eta=0.0)
+    for t in ddim0.timesteps():
+        a = ddim0.step(eps_hat, t, x_t, z).x_prev
+        assert torch.equal(a, ddim0.step(eps_hat, t, x_t, -z).x_prev)                  # no z in it
+        assert float(ddim0.sigma(t)) == 0.0
+    ddim1, ddpm = DDIM(s, eta=1.0), DDPM(s, "beta_tilde")
+    assert ddim1.timesteps() == ddpm.timesteps() == list(range(99, -1, -1))
+    for t in range(1, 100):
+        assert torch.allclose(ddim1.sigma(t), ddpm.sigma(t), rtol=1e-4, atol=1e-7), t
+        assert torch.allclose(ddim1.step(eps_hat, t, x_t, z).x_prev, ddpm.step(eps_hat, t, x_t, z).x_prev,
+                              rtol=1e-4, atol=1e-4), t
+
+
+@pytest.mark.parametrize("clip", [True, False])
+def test_ddpm_through_the_sampler_is_bit_identical_to_the_old_loop(clip):
+    """The reverse loop before samplers existed, written out from eq. 9 and 11: same seed, same bits."""
+    run = _run(conditional=True, T=20)
+    list(train(run, steps=5))
+    m, n, seed, w = run.model.eval(), 16, 3, 2.0
+    s, (lo, hi), y = m.sched(), m.clip_box(), torch.ones(16, dtype=torch.long)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 2, generator=g)                                            # x_T
+    with torch.no_grad():
+        for t in range(19, -1, -1):
+            eps_hat = m.eps(x, t, y, w)
+            ab, beta = s.alpha_bar[t], s.betas[t]
+            x0 = (x - (1 - ab).sqrt() * eps_hat) / ab.sqrt()
+            if clip:
+                x0 = torch.maximum(torch.minimum(x0, hi), lo)
+                eps_hat = (x - ab.sqrt() * x0) / (1 - ab).sqrt()
+            z = torch.randn(x.shape, generator=g)
+            mean = (x - beta / (1 - ab).sqrt() * eps_hat) / (1 - beta).sqrt()
+            x = mean if t == 0 else mean + s.posterior_var[t].sqrt() * z
+    fr = reverse_process(m, n, m.sampler("ddpm", clip=clip), y=1, guidance=w, seed=seed)
+    assert torch.equal(fr.result, x)
+    assert torch.equal(m.sample(n, y=1, guidance=w, seed=seed, clip=clip), x)
+    assert (fr.box is not None) == clip and fr.sampler == "ddpm"
+    if clip:
+        assert torch.equal(fr.box[0], lo) and (fr.x0 >= fr.box[0]).all() and (fr.x0 <= fr.box[1]).all()
+
+
+def test_snr_db_and_the_shared_grid():
+    s = Schedule(50, "linear")
+    assert snr_db(0.5) == pytest.approx(0.0)
+    for t in (0, 25, 49):
+        assert snr_db(float(s.alpha_bar[t])) == pytest.approx(10 * math.log10(float(s.snr[t])), abs=1e-3)
+    pts = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
+    grid = grid_around(pts, 3, margin=0.5)                # x from −0.5 to 2.5, y from 0.5 to 3.5; x runs fastest
+    assert grid.shape == (9, 2) and grid.dtype == torch.float32
+    assert torch.equal(grid[:3], torch.tensor([[-0.5, 0.5], [1.0, 0.5], [2.5, 0.5]]))
+    assert torch.equal(grid[-1], torch.tensor([2.5, 3.5]))
 
 
 # ----------------------------------------------------------------------------- models
@@ -124,10 +227,10 @@ def test_frames_are_consistent_and_end_at_the_sample():
     run = _run(T=20)
     list(train(run, steps=5))
     with run.evaluating() as m:
-        grid = grid_2d(run.data.x, size=6)
+        grid = grid_around(run.data.x, 6)
         fr = reverse_process(m, 30, seed=4, grid=grid)
         final = m.sample(30, seed=4)
-        ddim = reverse_process(m, 30, sampler="ddim", steps=5, eta=0.0, seed=4)
+        ddim = reverse_process(m, 30, m.sampler("ddim", steps=5, eta=0.0), seed=4)
         short = reverse_process(m, 30, seed=4, max_frames=4)
     assert isinstance(fr, Frames) and len(fr) == 21 and fr.ts == list(range(19, -1, -1))
     assert fr.field.shape == (20, 36, 2) and fr.x.shape == (21, 30, 2)
@@ -207,13 +310,15 @@ def test_bad_steps_and_sampling_before_training_raise():
     x = torch.zeros(3, 2)
     for bad in (-1, 20):
         with pytest.raises(ValueError, match="between 0 and"):
-            s.p_step(x, bad, x)
+            DDPM(s).step(x, bad, x)
         with pytest.raises(ValueError):
             s.q_sample(x, torch.full((3,), bad), x)
-    with pytest.raises(ValueError):
-        s.ddim_step(x, 5, 5, x)                  # t' must come before t
-    with pytest.raises(ValueError):
-        s.ddim_step(x, 5, 2, x, eta=1.5)
+    with pytest.raises(ValueError, match="visits only"):
+        DDIM(s, 4).step(x, 5, x)                 # t must be one the sampler visits (19, 13, 6, 0)
+    with pytest.raises(ValueError, match="η"):
+        DDIM(s, eta=1.5)                         # η is checked once, when the sampler is made
+    with pytest.raises(ValueError, match="variance"):
+        DDPM(s, "beta_hat")
     with pytest.raises(ValueError):
         ddim_timesteps(20, 21)
     run = _run(T=10)
@@ -228,8 +333,8 @@ def test_bad_steps_and_sampling_before_training_raise():
             fr.frame(k)
     with pytest.raises(ValueError):
         reverse_process(run.model, 0)
-    with pytest.raises(ValueError):
-        reverse_process(run.model, 4, sampler="euler")
+    with pytest.raises(ValueError, match="sampler"):
+        run.model.sampler("euler")
     with pytest.raises(ValueError, match="no labels"):
         _run("swiss roll", conditional=True)
     with pytest.raises(ValueError):

@@ -10,7 +10,8 @@ from torch import nn
 
 from trainers import data
 from trainers.base import Batch, Diverged
-from trainers.gan import EQUATIONS, OBJECTIVES, PRESETS, Config, Model, gradient_penalty
+from playground.tabs.gan import EQUATIONS, PRESETS
+from trainers.gan import OBJECTIVES, Config, Model, gradient_penalty
 from trainers.gan_metrics import d_heatmap, d_scores, dataset_coverage, generator_arrows, mode_coverage
 from trainers.gan_nets import ModulatedConv, apply_spectral_norm, minibatch_std
 from trainers.loop import Run, train

@@ -61,6 +61,79 @@ def test_warmup_schedule_follows_listing_1():
     assert vae.warmup_beta(3.0, 0, 0) == 3.0          # warm-up off: β from the first step
 
 
+# ----------------------------------------------------------------------------- latent codes of the views
+def test_traversal_rows_vary_one_dimension_each_and_keep_the_rest_at_mu():
+    torch.manual_seed(3)
+    mu = torch.randn(6)
+    keep = mu.clone()
+    dims, values = torch.tensor([4, 0, 2]), torch.tensor([-3.0, -0.5, 1.25, 3.0])
+    z = vae.traversal_codes(mu, dims, values)
+    assert z.shape == (3 * 4, 6)
+    assert torch.equal(mu, keep)                          # the start code is not written to
+    for k, d in enumerate(dims.tolist()):
+        for j, v in enumerate(values.tolist()):
+            ref = keep.clone()
+            ref[d] = v
+            assert torch.equal(z[k * 4 + j], ref), (k, j)
+    # row k changes dimension dims[k] and nothing else
+    rows = z.view(3, 4, 6)
+    for k, d in enumerate(dims.tolist()):
+        varies = (rows[k] != rows[k][:1]).any(0)
+        assert varies.nonzero().flatten().tolist() == [d]
+
+
+def test_interpolation_starts_and_ends_at_the_codes_and_is_affine():
+    torch.manual_seed(4)
+    a, b = torch.randn(5), torch.randn(5)
+    z, t = vae.interpolation_codes(a, b, 8)
+    assert z.shape == (8, 5) and t.shape == (8,)
+    torch.testing.assert_close(z[0], a, rtol=0, atol=0)
+    torch.testing.assert_close(z[-1], b, rtol=0, atol=0)
+    torch.testing.assert_close(t, torch.arange(8) / 7.0)
+    for j in range(8):                                    # z_j = a + (j/7)(b − a)
+        torch.testing.assert_close(z[j], a + (j / 7) * (b - a))
+    steps = z.diff(dim=0)                                 # equal steps along one direction
+    torch.testing.assert_close(steps, ((b - a) / 7).expand(7, 5))
+    mid, _ = vae.interpolation_codes(a, b, 3)
+    torch.testing.assert_close(mid[1], (a + b) / 2)
+
+
+def test_manifold_grid_is_the_gaussian_quantiles_in_image_layout():
+    n = 15
+    z = vae.manifold_codes(n, "cpu")
+    p = torch.tensor(np.linspace(0.04, 0.96, n), dtype=torch.float32)
+    q = Normal(0.0, 1.0).icdf(p)                          # (n,) ascending quantiles
+    assert z.shape == (n * n, 2)
+    grid = z.view(n, n, 2)
+    for i in range(n):
+        for j in range(n):                                # column j: z₁ = q_j; row i (top first): z₂ = q_{n−1−i}
+            torch.testing.assert_close(grid[i, j], torch.stack([q[j], q[n - 1 - i]]))
+    assert (grid[:, 1:, 0] > grid[:, :-1, 0]).all() and (grid[1:, :, 1] < grid[:-1, :, 1]).all()
+    torch.testing.assert_close(grid[n // 2, n // 2], torch.zeros(2), atol=1e-6, rtol=0)   # the median in the middle
+
+
+def test_prior_codes_cycle_labels_for_a_conditional_model_and_feed_sample():
+    model = vae.Model(vae.Config(conditional=True, latent_dim=3, hidden=16), (1, 8, 8), 4)
+    z, y = vae.prior_codes(model, 10)
+    assert z.shape == (10, 3) and y.tolist() == [0, 1, 2, 3, 0, 1, 2, 3, 0, 1]
+    plain = vae.Model(vae.Config(latent_dim=3, hidden=16), (1, 8, 8))
+    z, y = vae.prior_codes(plain, 5)
+    assert z.shape == (5, 3) and y is None
+    # sample draws the same prior codes: same seed, same images
+    torch.manual_seed(7)
+    z, y = vae.prior_codes(model, 6)
+    torch.manual_seed(7)
+    torch.testing.assert_close(model.sample(6), model.decode(z, y), rtol=0, atol=0)
+    torch.manual_seed(7)
+    torch.testing.assert_close(model.sample(6, torch.full((6,), 2)), model.decode(z, torch.full((6,), 2)),
+                               rtol=0, atol=0)
+    # the draws are N(0, I)
+    torch.manual_seed(8)
+    big, _ = vae.prior_codes(plain, 100_000)
+    torch.testing.assert_close(big.mean(0), torch.zeros(3), atol=0.02, rtol=0)
+    torch.testing.assert_close(big.std(0), torch.ones(3), atol=0.02, rtol=0)
+
+
 def test_warmup_reaches_the_model_epoch_by_epoch(digits):
     run = loop.Run("vae", vae.Config(warmup_epochs=2, beta=2.0, batch_size=512, hidden=64), digits)
     for m in loop.train(run, steps=4 * run.steps_per_epoch + 1):

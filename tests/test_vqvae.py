@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from trainers.base import Batch
-from trainers.vqvae_codebook import VectorQuantizer, edit_code_map, pca_2d, perplexity, top_n_mask
+from trainers.metrics import pca, pca_shared
+from trainers.vqvae_codebook import VectorQuantizer, edit_code_map, perplexity, top_n_mask
 from trainers.loop import Run, train
 from trainers.vqvae_prior import CodePrior, PriorConfig, code_sequences
 from trainers.vqvae import Config, Model
@@ -146,8 +148,32 @@ def test_switching_codes_off_and_editing_a_cell(trained, digits):
         assert edited["bottom"][0, 1, 2].item() == new and codes["bottom"][0, 1, 2].item() == used
         diff = (model.decode_codes(edited) - model.decode_codes(codes)).abs()
         assert diff.sum() > 0
-        pc, pz = pca_2d(model.vq_b.embedding, model.encoder_outputs(x))
+        pc, pz = pca_shared(model.vq_b.embedding, model.encoder_outputs(x))
         assert pc.shape == (32, 2) and pz.shape == (4 * 16, 2)
+
+
+def test_shared_pca_matches_sklearn_up_to_sign():
+    from sklearn.decomposition import PCA
+    g = torch.Generator().manual_seed(0)
+    rot = torch.linalg.qr(torch.randn(6, 6, generator=g))[0]
+    scale = torch.tensor([5.0, 3.0, 1.0, 0.5, 0.2, 0.1])             # well separated variances: unique axes
+    a = (torch.randn(40, 6, generator=g) * scale) @ rot + 2.0
+    b = (torch.randn(70, 6, generator=g) * scale) @ rot - 1.0
+    pa, pb = pca_shared(a, b)
+    assert pa.shape == (40, 2) and pb.shape == (70, 2)
+    ref = PCA(n_components=2).fit(np.concatenate([a.numpy(), b.numpy()]))   # one fit on both, like ours
+    ra, rb = ref.transform(a.numpy()), ref.transform(b.numpy())
+    sign = np.sign((pa * ra).sum(0) + (pb * rb).sum(0))              # each component's sign is arbitrary
+    np.testing.assert_allclose(pa, ra * sign, atol=1e-4)
+    np.testing.assert_allclose(pb, rb * sign, atol=1e-4)
+    # one array: pca is pca_shared of it, and again sklearn's projection up to sign
+    one = pca(a)
+    np.testing.assert_array_equal(one, pca_shared(a)[0])
+    r1 = PCA(n_components=2).fit_transform(a.numpy())
+    np.testing.assert_allclose(one, r1 * np.sign((one * r1).sum(0)), atol=1e-4)
+    # fewer dimensions than components: centred and padded with zeros
+    c = torch.randn(9, 1, generator=g)
+    np.testing.assert_allclose(pca(c), np.concatenate([(c - c.mean()).numpy(), np.zeros((9, 1))], 1), atol=1e-6)
 
 
 def test_code_edits_outside_the_grid_raise(trained):

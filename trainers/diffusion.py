@@ -3,6 +3,8 @@
 Training (eq. 10, listing 3): draw t ~ U{0 … T−1}, ε ~ N(0, I), form x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε (eq. 9)
 and regress ε_θ(x_t, t) onto ε with a mean squared error.
 Sampling (eq. 11): x_T ~ N(0, I), then x_{t−1} = (x_t − β_t/√(1 − ᾱ_t) ε̂)/√(1 − β_t) + σ_t z down to x_0.
+:func:`reverse_process` is that loop; each step is one ``sampler.step`` (:mod:`trainers.diffusion_samplers`:
+DDPM, DDIM), which returns x_{t−1} and x̂_0. :meth:`Model.sampler` builds one from the config.
 Guidance (seed 004 §3.2 names classifier guidance; this is its classifier-free form, Ho & Salimans 2022):
 the label is dropped with probability p_uncond while training, and at sampling
 ε̂ = ε_θ(x_t, ∅) + w · (ε_θ(x_t, y) − ε_θ(x_t, ∅)); w = 1 is the plain conditional model, w > 1 sharpens.
@@ -12,14 +14,14 @@ The reverse process keeps every frame (x_t, ε̂, x̂_0, and in 2D ε̂ on a gri
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
 from .base import Batch, ConfigBase, GenerativeModel, param
-from .diffusion_schedules import T_MAX, T_MIN, Schedule, ddim_timesteps
+from .diffusion_samplers import DDIM, DDPM, VARIANCES, Box, Sampler
+from .diffusion_schedules import T_MAX, T_MIN, Schedule
 from .diffusion_unet import MLPDenoiser, UNet
 
 MAX_SAMPLES = 4096
@@ -32,7 +34,7 @@ class Config(ConfigBase):
     schedule: str = param("cosine", "Noise schedule β_t: Ho et al.'s linear one or Nichol & Dhariwal's cosine one.",
                           choices=("linear", "cosine"), label="noise schedule")
     variance: str = param("beta_tilde", "σ_t² of the reverse step (eq. 11): the posterior's β̃_t or β_t itself.",
-                          choices=("beta_tilde", "beta"), label="reverse-step variance", advanced=True,
+                          choices=VARIANCES, label="reverse-step variance", advanced=True,
                           live=True)
     clip_x0: bool = param(True, "At each sampling step, clip the predicted clean sample x̂₀ to the range of the "
                           "training data (Ho et al. clip images to [−1, 1]): keeps early or strongly guided "
@@ -62,12 +64,12 @@ def to_unit(x: Tensor) -> Tensor:
 class Frames:
     """A whole reverse process, kept so a UI can scrub without recomputing.
 
-    Frame k < K shows the state *before* step ts[k]: ``x[k]`` = x_t, ``eps[k]`` = ε̂(x_t, t),
-    ``x0[k]`` = x̂_0 from eq. 9 solved for x_0, ``field[k]`` = ε̂ on ``grid`` (2D only).
+    Frame k < K shows the state *before* step ts[k]: ``x[k]`` = x_t, ``eps[k]`` = ε̂(x_t, t) and ``x0[k]`` = x̂_0
+    as that step returned them (x̂_0 clipped to ``box`` when clipping), ``field[k]`` = ε̂ on ``grid`` (2D only).
     Frame K is the result: ``x[K]`` = x_0 (t = −1, nothing left to predict).
     Tensors are on the CPU, in model space (images in [−1, 1]; see :func:`to_unit`).
     """
-    sampler: str                 # "ddpm" | "ddim"
+    sampler: str                 # the sampler's name: "ddpm" | "ddim"
     ts: list[int]                # (K,) step indices, descending
     x: Tensor                    # (K+1, n, ...)
     eps: Tensor                  # (K, n, ...)
@@ -78,6 +80,7 @@ class Frames:
     y: Tensor | None = None      # (n,) labels used, when conditional
     guidance: float = 1.0
     seed: int = 0
+    box: Box | None = None       # the (lo, hi) every x̂_0 was clipped to; None when not clipping
 
     def __len__(self) -> int:
         return self.x.shape[0]
@@ -211,38 +214,45 @@ class Model(GenerativeModel):
             raise ValueError(f"Labels must be {n} class numbers between 0 and {self.n_cond - 1}.")
         return y
 
+    def sampler(self, name: str = "ddpm", steps: int | None = None, eta: float = 0.0,
+                clip: bool | None = None) -> Sampler:
+        """DDPM (all T steps, σ_t from the config's ``variance``) or DDIM (``steps`` steps, η), clipping x̂₀ to
+        :meth:`clip_box` when ``clip`` (default: the config's ``clip_x0``) is on. The one place a name is read."""
+        box = self.clip_box() if (self.cfg.clip_x0 if clip is None else bool(clip)) else None
+        if name == "ddpm":
+            return DDPM(self.sched(), self.cfg.variance, box)
+        if name == "ddim":
+            return DDIM(self.sched(), steps, eta, box)
+        raise ValueError(f"The sampler must be 'ddpm' or 'ddim'; got {name!r}.")
+
     @torch.no_grad()
     def sample(self, n: int, y: Tensor | None = None, guidance: float | None = None, seed: int | None = None,
-               sampler: str = "ddpm", steps: int | None = None, eta: float = 0.0, clip: bool | None = None) -> Tensor:
-        """n samples in data space ((n, D) points, or (n, C, H, W) images in [0, 1])."""
-        fr = reverse_process(self, n, sampler=sampler, steps=steps, eta=eta, guidance=guidance, y=y,
-                             seed=seed, keep=False, clip=clip)
+               sampler: str | Sampler = "ddpm", steps: int | None = None, eta: float = 0.0,
+               clip: bool | None = None) -> Tensor:
+        """n samples in data space ((n, D) points, or (n, C, H, W) images in [0, 1]); ``sampler`` is a
+        :class:`Sampler` or a name for :meth:`sampler` (with ``steps``, ``eta``, ``clip``)."""
+        if isinstance(sampler, str):
+            sampler = self.sampler(sampler, steps, eta, clip)
+        fr = reverse_process(self, n, sampler, guidance=guidance, y=y, seed=seed, keep=False)
         return self.to_data_space(fr.result.to(self.device))
 
 
 @torch.no_grad()
-def reverse_process(model: Model, n: int, sampler: str = "ddpm", steps: int | None = None, eta: float = 0.0,
-                    guidance: float | None = None, y: Tensor | list[int] | int | None = None,
-                    seed: int | None = None, grid: Tensor | None = None, field_y: int | None = None,
-                    max_frames: int | None = None, keep: bool = True, clip: bool | None = None) -> Frames:
-    """Run DDPM (eq. 11, all T steps) or DDIM (``steps`` steps, η) from x_T ~ N(0, I) and keep the frames.
+def reverse_process(model: Model, n: int, sampler: Sampler | None = None, *, guidance: float | None = None,
+                    y: Tensor | list[int] | int | None = None, seed: int | None = None, grid: Tensor | None = None,
+                    field_y: int | None = None, max_frames: int | None = None, keep: bool = True) -> Frames:
+    """From x_T ~ N(0, I), call the network and ``sampler.step`` at each of ``sampler.timesteps()`` (eq. 11 for
+    DDPM; default: ``model.sampler()``) and keep the frames.
 
-    The same ``seed`` gives the same x_T for both samplers, so they can be compared. ``max_frames`` keeps
-    that many evenly spaced frames (the first and last always) to bound memory for long image chains.
-    ``grid`` (G, 2) adds the 2D field ε̂ at every kept frame, for label ``field_y`` (None: unconditional).
-    ``clip`` (default: the config's ``clip_x0``) clips x̂₀ to the data's range at every step; the kept ε̂ is
-    then the one the step used, so x_t = √ᾱ_t x̂₀ + √(1 − ᾱ_t) ε̂ holds in every frame.
+    The same ``seed`` gives the same x_T and noise stream for every sampler, so they can be compared.
+    ``max_frames`` keeps that many evenly spaced frames (the first and last always) to bound memory for long
+    image chains. ``grid`` (G, 2) adds the 2D field ε̂ at every kept frame, for label ``field_y`` (None:
+    unconditional). The kept ε̂ and x̂₀ are the step's, so x_t = √ᾱ_t x̂₀ + √(1 − ᾱ_t) ε̂ holds in every frame.
     """
     model._check_ready(n)
-    if sampler not in ("ddpm", "ddim"):
-        raise ValueError(f"The sampler must be 'ddpm' or 'ddim'; got {sampler!r}.")
+    sampler = model.sampler() if sampler is None else sampler
     s, dev = model.sched(), model.device
-    if sampler == "ddpm":
-        ts = list(range(s.T - 1, -1, -1))
-    else:
-        ts = ddim_timesteps(s.T, s.T if steps is None else steps)
-    if not 0.0 <= float(eta) <= 1.0:
-        raise ValueError(f"DDIM's η must be between 0 (deterministic) and 1 (DDPM-like); got {eta}.")
+    ts = sampler.timesteps()
     if grid is not None and (model.images or grid.dim() != 2 or grid.shape[1] != model.data_shape[0]):
         raise ValueError("The ε̂ field is drawn for 2D points only, on a (G, 2) grid.")
     K = len(ts)
@@ -252,49 +262,39 @@ def reverse_process(model: Model, n: int, sampler: str = "ddpm", steps: int | No
             raise ValueError("Keep at least 2 frames.")
         keep_idx = set(torch.linspace(0, K - 1, max_frames).round().long().tolist())
     w = model.cfg.guidance if guidance is None else float(guidance)
-    clip = model.cfg.clip_x0 if clip is None else bool(clip)
-    lo, hi = model.clip_box()
     yl = model._labels(n, y)
     g = torch.Generator(device=dev).manual_seed(int(model.cfg.seed if seed is None else seed))
     x = torch.randn(n, *model.data_shape, generator=g, device=dev)         # x_T ~ N(0, I)
     if grid is not None:
         grid = grid.to(dev, torch.float32)
         gy = None if (field_y is None or not model.n_cond) else model._labels(grid.shape[0], field_y)
-    xs, epss, x0s, fields, kept, abs_ = [], [], [], [], [], []
+    xs, epss, x0s, fields, kept, abs_, box = [], [], [], [], [], [], None
     was = model.training
     model.eval()
     try:
         for k, t in enumerate(ts):
-            eps_hat = model.eps(x, t, yl, w)                                # ε̂(x_t, t), guided
-            x0_hat = s.predict_x0(x, t, eps_hat)                            # eq. 9 solved for x_0
-            if clip:
-                # clip x̂₀ to the data's box and take the ε̂ that matches it: eq. 11 with this ε̂ is the
-                # posterior mean given the clipped x̂₀ (what Ho et al.'s sampler does); unchanged inside the box
-                x0_hat = torch.maximum(torch.minimum(x0_hat, hi), lo)
-                ab = s.alpha_bar[t]
-                eps_hat = (x - ab.sqrt() * x0_hat) / (1 - ab).sqrt()
+            eps_hat = model.eps(x, t, yl, w)                                # ε̂(x_t, t), guided here once
             z = torch.randn(x.shape, generator=g, device=dev)              # drawn every step: same stream
+            step = sampler.step(eps_hat, t, x, z)                           # x_{t−1} and x̂₀ (clipped inside)
+            box = step.box
             if k in keep_idx and keep:
                 xs.append(x.cpu())
-                epss.append(eps_hat.cpu())
-                x0s.append(x0_hat.cpu())
+                epss.append(step.eps.cpu())
+                x0s.append(step.x0.cpu())
                 abs_.append(float(s.alpha_bar[t]))
                 kept.append(t)
                 if grid is not None:
                     fields.append(model.eps(grid, t, gy, w).cpu())
-            if sampler == "ddpm":
-                x = s.p_step(x, t, eps_hat, z, model.cfg.variance)         # eq. 11
-            else:
-                t_prev = ts[k + 1] if k + 1 < K else -1
-                x = s.ddim_step(x, t, t_prev, eps_hat, eta, z)
+            x = step.x_prev
     finally:
         model.train(was)
     xs.append(x.cpu())
     empty = torch.empty(0, *x.shape)
-    return Frames(sampler, kept, torch.stack(xs), torch.stack(epss) if epss else empty,
+    return Frames(sampler.name, kept, torch.stack(xs), torch.stack(epss) if epss else empty,
                   torch.stack(x0s) if x0s else empty, abs_,
-                  None if grid is None else grid.cpu(), torch.stack(fields) if fields else None,
-                  None if yl is None else yl.cpu(), w, int(model.cfg.seed if seed is None else seed))
+                  grid=None if grid is None else grid.cpu(), field=torch.stack(fields) if fields else None,
+                  y=None if yl is None else yl.cpu(), guidance=w, seed=int(model.cfg.seed if seed is None else seed),
+                  box=None if box is None else (box[0].cpu(), box[1].cpu()))
 
 
 def forward_process(schedule: Schedule, x0: Tensor, t: int, seed: int = 0) -> Tensor:
@@ -302,44 +302,3 @@ def forward_process(schedule: Schedule, x0: Tensor, t: int, seed: int = 0) -> Te
     g = torch.Generator().manual_seed(seed)
     eps = torch.randn(x0.shape, generator=g).to(x0.device)
     return schedule.to(x0.device).q_sample(x0, int(schedule.check_t(t)), eps)
-
-
-def grid_2d(points: Tensor, size: int = 20, margin: float = 0.3) -> Tensor:
-    """A size×size grid over the points' bounding box (plus a margin): where the ε̂ arrows are drawn."""
-    lo, hi = points.min(0).values - margin, points.max(0).values + margin
-    gx, gy = torch.linspace(float(lo[0]), float(hi[0]), size), torch.linspace(float(lo[1]), float(hi[1]), size)
-    xx, yy = torch.meshgrid(gx, gy, indexing="xy")
-    return torch.stack([xx.flatten(), yy.flatten()], 1)                # (size², 2)
-
-
-def chamfer(a: Tensor, b: Tensor, chunk: int = 2048) -> float:
-    """Symmetric Chamfer distance: ½ (mean_a min_b ‖a − b‖ + mean_b min_a ‖a − b‖), on flattened samples."""
-    a, b = a.flatten(1).float(), b.flatten(1).float()
-    if a.shape[0] == 0 or b.shape[0] == 0 or a.shape[1] != b.shape[1]:
-        raise ValueError("Chamfer distance needs two non-empty sets of samples of the same size.")
-
-    def directed(p: Tensor, q: Tensor) -> Tensor:
-        return torch.cat([torch.cdist(p[i:i + chunk], q, compute_mode="donot_use_mm_for_euclid_dist").min(1).values for i in range(0, p.shape[0], chunk)]).mean()
-
-    return float(0.5 * (directed(a, b) + directed(b, a)))
-
-
-def diversity(x: Tensor) -> float:
-    """Mean distance between two different samples: the spread that guidance trades for fidelity."""
-    x = x.flatten(1).float()
-    n = x.shape[0]
-    if n < 2:
-        raise ValueError("Diversity needs at least 2 samples.")
-    d = torch.cdist(x, x, compute_mode="donot_use_mm_for_euclid_dist")
-    return float(d.sum() / (n * (n - 1)))
-
-
-def noise_baseline(data: Tensor, n: int, seed: int = 0) -> float:
-    """Chamfer distance between N(0, I) draws and the data: what an untrained sampler would score."""
-    g = torch.Generator().manual_seed(seed)
-    return chamfer(torch.randn(n, *data.shape[1:], generator=g), data.cpu())
-
-
-def snr_db(alpha_bar: float) -> float:
-    """10 log10(ᾱ/(1 − ᾱ)), for readouts."""
-    return 10 * math.log10(max(alpha_bar, 1e-12) / max(1 - alpha_bar, 1e-12))

@@ -1,9 +1,10 @@
-"""Noise schedules and the DDPM/DDIM steps (seed 004 §3, eq. 8–11; Ho et al. 2020; Song et al. 2021).
+"""Noise schedules and the algebra of eq. 9 (seed 004 §3, eq. 8–9; Ho et al. 2020; Nichol & Dhariwal 2021).
 
 Index convention: code index ``t`` runs 0 … T−1 and stands for the paper's step t+1, so
 ``alpha_bar[0] = 1 − β_1`` (one step of noise) and ``alpha_bar[T−1] ≈ 0`` (pure noise). This is
 listing 3's ``torch.randint(0, T)`` and diffusers' convention. One reverse step goes from index
-``t`` to ``t − 1``; from index 0 it lands on the clean sample x_0.
+``t`` to ``t − 1``; from index 0 it lands on the clean sample x_0. The reverse steps themselves (eq. 11, DDIM)
+live in :mod:`trainers.diffusion_samplers`; they read β_t, ᾱ_t and x̂₀ from here.
 
 Every tensor is computed in float64 (products of ~1000 factors) and stored in float32.
 """
@@ -94,7 +95,7 @@ class Schedule:
         out = v[t]
         return out.view(-1, *([1] * (x.dim() - 1))) if out.dim() else out
 
-    # -- eq. 9 and the inverse used for x̂_0 ----------------------------------------------------
+    # -- eq. 9 and its two inverses: x̂_0 from ε̂ (every sampler), ε̂ from a clipped x̂_0 ---------
     def q_sample(self, x0: Tensor, t: Tensor | int, eps: Tensor) -> Tensor:
         """Eq. 9: x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε, so x_t ~ N(√ᾱ_t x_0, (1 − ᾱ_t) I)."""
         t = self.check_t(t)
@@ -107,60 +108,18 @@ class Schedule:
         ab = self._at(self.alpha_bar, t, x_t)
         return (x_t - (1 - ab).sqrt() * eps_hat) / ab.sqrt()
 
+    def predict_eps(self, x_t: Tensor, t: Tensor | int, x0_hat: Tensor) -> Tensor:
+        """Eq. 9 solved for ε: ε̂ = (x_t − √ᾱ_t x̂_0) / √(1 − ᾱ_t), the noise that goes with a (clipped) x̂_0."""
+        t = self.check_t(t)
+        ab = self._at(self.alpha_bar, t, x_t)
+        return (x_t - ab.sqrt() * x0_hat) / (1 - ab).sqrt()
+
     def score(self, t: Tensor | int, eps_hat: Tensor) -> Tensor:
         """∇ log q_t(x_t) ≈ −ε̂ / √(1 − ᾱ_t) (the score that ε-prediction implies)."""
         t = self.check_t(t)
         return -eps_hat / self._at((1 - self.alpha_bar).sqrt(), t, eps_hat)
 
-    # -- eq. 11 ------------------------------------------------------------------------------
-    def sigma(self, t: Tensor | int, variance: str = "beta_tilde") -> Tensor:
-        """σ_t of eq. 11: √β̃_t (the posterior's, default) or √β_t; both are Ho et al.'s choices."""
-        t = self.check_t(t)
-        if variance not in ("beta_tilde", "beta"):
-            raise ValueError(f"The reverse-step variance must be 'beta_tilde' or 'beta'; got {variance!r}.")
-        v = self.posterior_var if variance == "beta_tilde" else self.betas
-        return v[t].sqrt()
 
-    def p_step(self, x_t: Tensor, t: int, eps_hat: Tensor, z: Tensor | None = None,
-               variance: str = "beta_tilde") -> Tensor:
-        """Eq. 11: x_{t−1} = (x_t − β_t/√(1 − ᾱ_t) · ε̂) / √(1 − β_t) + σ_t z; no noise on the last step."""
-        t_ = self.check_t(t)
-        if t_.dim():
-            raise ValueError("One reverse step takes one step index t for the whole batch.")
-        t = int(t_)
-        beta, ab = self.betas[t], self.alpha_bar[t]
-        mean = (x_t - beta / (1 - ab).sqrt() * eps_hat) / (1 - beta).sqrt()     # (B, …)
-        if t == 0:
-            return mean                                                          # x_0: σ_1 z is dropped
-        if z is None:
-            z = torch.randn_like(x_t)
-        return mean + self.sigma(t, variance) * z
-
-    # -- DDIM (Song et al. 2021, eq. 12) ---------------------------------------------------------
-    def ddim_step(self, x_t: Tensor, t: int, t_prev: int, eps_hat: Tensor, eta: float = 0.0,
-                  z: Tensor | None = None) -> Tensor:
-        """x_{t'} = √ᾱ_{t'} x̂_0 + √(1 − ᾱ_{t'} − σ²) ε̂ + σ z, with
-        σ = η √((1 − ᾱ_{t'})/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_{t'}); t' = −1 means the clean end (ᾱ = 1).
-        η = 0 is deterministic; η = 1 has DDPM's posterior variance."""
-        t = int(self.check_t(t))
-        if not isinstance(t_prev, int) or not -1 <= t_prev < t:
-            raise ValueError(f"A DDIM step goes from t to an earlier t' between −1 and t−1; got t={t}, t'={t_prev}.")
-        if not 0.0 <= float(eta) <= 1.0:
-            raise ValueError(f"DDIM's η must be between 0 (deterministic) and 1 (DDPM-like); got {eta}.")
-        ab = self.alpha_bar[t]
-        ab_prev = self.alpha_bar[t_prev] if t_prev >= 0 else torch.ones((), device=ab.device)
-        x0 = (x_t - (1 - ab).sqrt() * eps_hat) / ab.sqrt()                       # (B, …)
-        sigma = eta * ((1 - ab_prev) / (1 - ab)).sqrt() * (1 - ab / ab_prev).sqrt()
-        direction = (1 - ab_prev - sigma ** 2).clamp(min=0).sqrt() * eps_hat
-        out = ab_prev.sqrt() * x0 + direction
-        if eta > 0 and t_prev >= 0:
-            out = out + sigma * (torch.randn_like(x_t) if z is None else z)
-        return out
-
-
-def ddim_timesteps(T: int, steps: int) -> list[int]:
-    """``steps`` indices from T−1 down to 0, evenly spaced (the 'linspace' spacing of DDIM)."""
-    if not isinstance(steps, int) or not 1 <= steps <= T:
-        raise ValueError(f"DDIM needs between 1 and T = {T} steps; got {steps!r}.")
-    ts = torch.linspace(T - 1, 0, steps).round().long().tolist()
-    return list(dict.fromkeys(ts))            # distinct, still descending
+def snr_db(alpha_bar: float) -> float:
+    """SNR_t = ᾱ_t/(1 − ᾱ_t) in decibels, 10 log10 SNR_t, for readouts (clamped so t = 0 and ᾱ → 0 stay finite)."""
+    return 10 * math.log10(max(alpha_bar, 1e-12) / max(1 - alpha_bar, 1e-12))

@@ -12,8 +12,6 @@ feature matching, minibatch std, spectral norm.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -25,19 +23,6 @@ from .layers import conv_ok
 
 OBJECTIVES = ("non-saturating", "minimax", "wgan", "wgan-gp", "hinge")
 WASSERSTEIN = ("wgan", "wgan-gp")
-
-# The equation each objective shows in the UI (LaTeX, seed 004 eq. 5 and 6), one display line each.
-EQUATIONS: dict[str, tuple[str, ...]] = {
-    "minimax": (r"\min_G \max_D\ \mathbb{E}_{x}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))] \quad (5)",),
-    "non-saturating": (r"\max_D\ \mathbb{E}_{x}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))]",
-                       r"\min_G\ -\mathbb{E}_{z}[\log D(G(z))]"),
-    "wgan": (r"\min_G \max_{\|w_D\|_\infty \le c}\ \mathbb{E}_{x}[D(x)] - \mathbb{E}_{z}[D(G(z))] \quad (6)",),
-    "wgan-gp": (r"\min_G \max_D\ \mathbb{E}_{x}[D(x)] - \mathbb{E}_{z}[D(G(z))] \quad (6)",
-                r"\quad - \lambda\,\mathbb{E}_{\hat x}\big[(\|\nabla_{\hat x} D(\hat x)\|_2 - 1)^2\big]"),
-    "hinge": (r"\min_D\ \mathbb{E}_{x}[\max(0, 1 - D(x))] + \mathbb{E}_{z}[\max(0, 1 + D(G(z)))]",
-              r"\min_G\ -\mathbb{E}_{z}[D(G(z))],\quad W \leftarrow W / \sigma_{\max}(W)"),
-}
-
 
 @dataclass
 class Config(ConfigBase):
@@ -269,18 +254,3 @@ class Model(GenerativeModel):
 # name -> (dataset, config overrides, what to watch). Mode collapse: seed 002's VAE-vs-GAN section.
 # Tuned on this project's CPU: 1,000 steps of "mode collapse" take ~6 s of one core, 1,000 steps of
 # the WGAN-GP preset ~25 s (5 critic steps each).
-PRESETS: dict[str, tuple[str, dict[str, Any], str]] = {
-    "mode collapse": (
-        "ring of 8",
-        dict(objective="non-saturating", hidden=64, batch_size=64, lr_d=5e-4, lr_g=5e-3, n_critic=1, seed=0),
-        "a plain GAN whose G learns 10× faster than D: the purple cloud never spreads over the ring; it "
-        "shrinks to a clump that hops from mode to mode, chasing D's latest blind spot (modes covered stays "
-        "at 0–2 of 8). Then try TTUR the other way round, or the WGAN-GP preset."),
-    "WGAN-GP covers the modes": (
-        "ring of 8",
-        dict(objective="wgan-gp", hidden=64, batch_size=64, lr_d=2e-3, lr_g=5e-4, n_critic=5, gp_lambda=10.0,
-             seed=0),
-        "the critic (5 steps per G step, faster learning rate: TTUR) keeps a useful slope everywhere, so the "
-        "whole cloud is pulled outwards onto the ring: within ~600 steps all 8 modes are covered, then the "
-        "samples tighten around them (the high-quality % rises). Watch the Wasserstein estimate fall."),
-}

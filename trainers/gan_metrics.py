@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from .data import MODE_STD, mode_centers
+from .metrics import grid_2d
 
 
 @dataclass
@@ -65,14 +66,6 @@ def dataset_coverage(model, dataset_name: str, n: int = 2500, min_count: int = 1
     return mode_coverage(x, mode_centers(dataset_name), MODE_STD[dataset_name], min_count=min_count)
 
 
-def _grid(xlim: tuple[float, float], ylim: tuple[float, float], n: int) -> tuple[np.ndarray, np.ndarray, Tensor]:
-    xs = np.linspace(xlim[0], xlim[1], n, dtype=np.float32)
-    ys = np.linspace(ylim[0], ylim[1], n, dtype=np.float32)
-    gx, gy = np.meshgrid(xs, ys)                                       # (n, n): rows are y, columns x
-    pts = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1))       # (n², 2)
-    return xs, ys, pts
-
-
 def _batch_stat(model, n: int = 256) -> Tensor | None:
     """With minibatch std, D's answer depends on the batch: evaluate the grid as if among fakes."""
     if not getattr(model.D, "mbstd", False):
@@ -91,7 +84,7 @@ def d_heatmap(model, xlim: tuple[float, float] = (-3, 3), ylim: tuple[float, flo
     was = model.training
     model.eval()
     try:
-        xs, ys, pts = _grid(xlim, ylim, n)
+        xs, ys, pts = grid_2d(xlim, ylim, n)
         v = model.D(pts.to(model.device), stat=_batch_stat(model))
         if model.cfg.objective in ("minimax", "non-saturating"):
             v = torch.sigmoid(v)

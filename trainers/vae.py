@@ -54,6 +54,44 @@ def warmup_beta(beta: float, epoch: int, warmup_epochs: int) -> float:
     return beta * min(1.0, epoch / warmup_epochs)
 
 
+# -- latent codes for the views: what to decode to see the latent space ------------------------------------
+def prior_codes(model: Model, n: int) -> tuple[Tensor, Tensor | None]:
+    """``n`` draws z ~ p(z) = N(0, I) (seed 000 §1.2.2; seed 001: z ~ N(0, I)): z (n, d) on the model's device,
+    and for a conditional VAE the labels 0, 1, …, C−1, 0, 1, … (n,) so every class shows up; None otherwise."""
+    z = torch.randn(n, model.cfg.latent_dim, device=model.device)                       # (n, d)
+    y = torch.arange(n, device=model.device) % model.n_cond if model.n_cond else None   # (n,)
+    return z, y
+
+
+def traversal_codes(mu_i: Tensor, dims: Tensor, values: Tensor) -> Tensor:
+    """Latent traversal (seed 000 §1.3.1, definition 1.4; Higgins et al. 2017, β-VAE): from one code μ_i (d,),
+    one row per dimension in ``dims`` (r,), which takes each of ``values`` (v,) in turn while the other
+    dimensions stay at μ_i. Returns (r·v, d), row-major: row k is dims[k], column j is values[j]."""
+    r, v = len(dims), len(values)
+    z = mu_i.repeat(r * v, 1)                                   # (r·v, d)
+    for k, d in enumerate(dims):
+        z[k * v:(k + 1) * v, d] = values
+    return z
+
+
+def interpolation_codes(mu_a: Tensor, mu_b: Tensor, n: int) -> tuple[Tensor, Tensor]:
+    """``n`` evenly spaced points on the straight line from μ_a to μ_b (d,) each (seed 002: a smooth latent space
+    is what makes interpolation meaningful): z_j = (1 − t_j) μ_a + t_j μ_b, t_j = j / (n − 1).
+    Returns z (n, d) and t (n,), so a caller can tell which end each point is nearer."""
+    t = torch.linspace(0, 1, n, device=mu_a.device)             # (n,)
+    z = (1 - t[:, None]) * mu_a + t[:, None] * mu_b             # (n, d)
+    return z, t
+
+
+def manifold_codes(n: int = 15, device: torch.device | str | None = None,
+                   lo: float = 0.04, hi: float = 0.96) -> Tensor:
+    """The learnt 2-D manifold (Kingma & Welling 2014, fig. 4): an n×n grid of z at the Gaussian quantiles
+    q_k = Φ⁻¹(p_k), p evenly spaced on [lo, hi], so each cell covers equal prior mass. Returns (n², 2), row-major
+    as an image: entry (row i, column j) is z = (q_j, q_{n−1−i}), z₁ growing rightwards and z₂ upwards."""
+    q = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(lo, hi, n))   # (n,) ascending
+    return torch.cartesian_prod(q.flip(0), q)[:, [1, 0]].to(device)            # (n², 2)
+
+
 class Model(GenerativeModel):
     family = "vae"
 
@@ -127,10 +165,8 @@ class Model(GenerativeModel):
 
     @torch.no_grad()
     def sample(self, n: int, y: Tensor | None = None) -> Tensor:
-        z = torch.randn(n, self.cfg.latent_dim, device=self.device)
-        if self.n_cond and y is None:
-            y = torch.arange(n, device=self.device) % self.n_cond
-        return self.decode(z, y)
+        z, y_prior = prior_codes(self, n)
+        return self.decode(z, y_prior if y is None else y)
 
     @torch.no_grad()
     def reconstruct(self, x: Tensor, y: Tensor | None = None) -> Tensor:

@@ -61,18 +61,6 @@ def edit_code_map(codes: Tensor, row: int, col: int, code: int, num_codes: int) 
     return out
 
 
-def pca_2d(*arrays: Tensor) -> list[Tensor]:
-    """Project several (n_i, D) arrays with one PCA fitted on all of them: one shared 2D picture."""
-    both = torch.cat([a.float() for a in arrays], 0)
-    mean = both.mean(0, keepdim=True)
-    if both.shape[1] < 2:
-        comps = torch.eye(both.shape[1], 2, device=both.device)
-    else:
-        _, _, vh = torch.linalg.svd(both - mean, full_matrices=False)
-        comps = vh[:2].T                                          # (D, 2)
-    return [(a.float() - mean) @ comps for a in arrays]
-
-
 class VectorQuantizer(nn.Module):
     """K codes of dimension D; nearest-code lookup (eq. 11), eq. 12 terms, EMA update (eq. 13), restarts."""
 

@@ -2,6 +2,7 @@
 needed (holes), anomaly detection and code sensitivity."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -88,7 +89,16 @@ def form_visibility(variant: str, sparsity: str) -> list[Any]:
 
 
 # ----------------------------------------------------------------------------- live views
-def render(run: Run) -> list[Any]:
+@dataclass
+class View:
+    pair: tuple[int, int] = (0, 1)        # the two test images of the "holes" line
+    vae: Run | None = None                # a VAE trained beside this AE ("Why VAE")
+    twin: Run | None = None               # the same AE with λ = 0 (contraction)
+    twin_sens: np.ndarray | None = None   # its sensitivity curve, computed once
+    latent: latent.LatentView = field(default_factory=latent.LatentView)
+
+
+def render(run: Run, view: View) -> dict[str, Any]:
     """Every live view: reconstructions, the latent scatter, the sparse views, sensitivity, holes."""
     cfg = run.cfg
     with run.evaluating() as m:
@@ -102,10 +112,11 @@ def render(run: Run) -> list[Any]:
             r = m.decode(h[:16])
             recon_img = figures.grid(torch.cat([x[:8], r[:8], x[8:16], r[8:16]]), nrow=8)
         sens = _sensitivity(m, x[:200])
-        holes = _holes(run, m, x)
+        holes, holes_note = _holes(run, view, m, x)
     hist, rho_fig = _sparse_figs(run, h)
-    sens_fig = _sensitivity_fig(run, sens)
-    return [recon_img, latent.scatter(run, h, y, WHAT), hist, rho_fig, sens_fig, *holes]
+    return {"recon": recon_img, "latent": latent.scatter(run, view.latent, h, y, WHAT), "activations": hist,
+            "rho": rho_fig, "sensitivity": _sensitivity_fig(run, view, sens), "holes": holes,
+            "holes_note": holes_note}
 
 
 def _sparse_figs(run: Run, h: torch.Tensor):
@@ -138,15 +149,15 @@ def _sensitivity(m, x: torch.Tensor) -> np.ndarray:
     return V.sensitivity_curve(m, x, EPS.tolist())
 
 
-def _sensitivity_fig(run: Run, sens: np.ndarray):
+def _sensitivity_fig(run: Run, view: View, sens: np.ndarray):
     label = f"this model ({run.cfg.variant}" + (f", λ = {run.cfg.lam:g})" if run.cfg.variant == "contractive" else ")")
     traces = [dict(type="scatter", x=EPS, y=sens, mode="lines+markers", name=label, line=dict(color=AE_C, width=3))]
-    twin = run.ui.get("twin")
+    twin = view.twin
     if twin is not None:
-        if run.ui.get("twin_sens") is None:          # the twin no longer trains: compute its curve once
+        if view.twin_sens is None:          # the twin no longer trains: compute its curve once
             with twin.evaluating() as tm:
-                run.ui["twin_sens"] = _sensitivity(tm, test_subset(twin)[0][:200])
-        ts = run.ui["twin_sens"]
+                view.twin_sens = _sensitivity(tm, test_subset(twin)[0][:200])
+        ts = view.twin_sens
         traces.append(dict(type="scatter", x=EPS, y=ts, mode="lines+markers", line=dict(color=VAE_C, width=3),
                            name=f"same AE with λ = 0 ({twin.step} steps)"))
     return figures.fig(traces, dict(
@@ -156,17 +167,17 @@ def _sensitivity_fig(run: Run, sens: np.ndarray):
         yaxis=dict(title=dict(text="median ‖Δh‖ ÷ typical code distance"))))
 
 
-def _pair(run: Run, n: int) -> tuple[int, int]:
-    a, b = run.ui.get("pair", (0, 1))
+def _pair(view: View, n: int) -> tuple[int, int]:
+    a, b = view.pair
     return min(int(a), n - 1), min(int(b), n - 1)
 
 
-def _holes(run: Run, m, x: torch.Tensor) -> list[Any]:
+def _holes(run: Run, view: View, m, x: torch.Tensor) -> tuple[Any, str]:
     """Straight line between two codes and random codes, AE (and the VAE, once trained) side by side."""
-    a, b = _pair(run, x.shape[0])
+    a, b = _pair(view, x.shape[0])
     rows = [V.decode_line(m, x[a], x[b], 10), V.random_decodes(m, 10, seed=run.cfg.seed)]
     far = [V.nearest_distance(rows[1], run.data.x[:2000]).mean()]
-    vae = run.ui.get("vae")
+    vae = view.vae
     if vae is not None:
         with vae.evaluating() as vm:
             xv = vae.data.x_test[:x.shape[0]]
@@ -180,7 +191,7 @@ def _holes(run: Run, m, x: torch.Tensor) -> list[Any]:
         note += f" · VAE **{float(far[1]):.3f}** (VAE trained {vae.step} steps)"
     else:
         note += " · press the button to train a VAE next to it."
-    return [img, note]
+    return img, note
 
 
 # ----------------------------------------------------------------------------- on-demand views
@@ -193,7 +204,7 @@ def _train_twin(run: Run, kind: str, steps: float) -> Run:
     return V.train_companion("ae", V.zero_penalty_like(run.cfg), run.data, steps, device=run.device)
 
 
-def anomaly(run: Run, held: list[str] | None, steps: float) -> list[Any]:
+def anomaly(run: Run, view: View, held: list[str] | None, steps: float) -> dict[str, Any]:
     """Train the same AE on every class but the held-out ones; score by reconstruction error."""
     if not held:
         raise ValueError("Pick at least one class to hold out as the anomalies.")
@@ -215,84 +226,75 @@ def anomaly(run: Run, held: list[str] | None, steps: float) -> list[Any]:
             f"({len(normal)} images) reconstructs the held-out class ({names}) worse: "
             f"median error {np.median(rep['anomalous']):.2f} vs {np.median(rep['normal']):.2f}. "
             "0.5 = chance, 1 = every anomaly scores above every normal image.")
-    return [fig, note]
+    return {"figure": fig, "note": note}
 
 
 def build() -> Panel:
     panel = Panel("ae", Config, datasets=["digits", "sprites", "mnist", "fashion-mnist"], equation=EQUATION,
                   curve_groups=[["total", "recon"], ["sparsity", "contractive", "jacobian_fro", "frac_zero"]],
                   curve_titles=["total and reconstruction", "the variant's penalty and its diagnostics"],
-                  presets=PRESETS, default_steps=3000)
-    with gr.Row():
-        with gr.Column(scale=1, min_width=340):
-            panel.build_controls()
-        with gr.Column(scale=3):
-            eq_now = gr.Markdown(equation_for("plain", "kl"), elem_classes=["pg-equation"],
-                                 latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
-            panel.build_curves()
-            with gr.Row():
-                recon = gr.Image(label="Input / output rows (DAE: noisy, output, clean)",
-                                 interactive=False, format="png", height=330)
-                lat = latent.ScatterControls()
-            with gr.Tabs():
-                with gr.Tab("Sparsity"):
-                    with gr.Row():
-                        hist = gr.Plot(label="Histogram of code activations")
-                        rho_fig = gr.Plot(label="Mean activation per unit")
-                with gr.Tab("Contraction"):
-                    sens = gr.Plot(label="Code sensitivity to small input perturbations")
-                    twin_btn = gr.Button("Train the same AE with λ = 0 for as many steps, and compare")
-                with gr.Tab("Why VAE (holes)"):
-                    gr.Markdown("Rows: **AE** straight line from image a to b · **VAE** same line · **AE** random "
-                                "codes · **VAE** random codes z ~ N(0, I). An AE's codes leave holes: points "
-                                "between or away from training codes decode to nothing (seed 001).")
-                    with gr.Row():
-                        ia = gr.Slider(0, N_POINTS - 1, value=0, step=1, label="From test image a")
-                        ib = gr.Slider(0, N_POINTS - 1, value=1, step=1, label="To test image b")
-                        vae_steps = gr.Slider(100, 20_000, value=1500, step=100, label="VAE training steps")
-                    vae_btn = gr.Button("Train a VAE with the same code size on the same data")
-                    holes = gr.Image(label="AE line · VAE line · AE random codes · VAE random codes",
-                                     interactive=False, format="png", height=300)
-                    holes_note = gr.Markdown("")
-                with gr.Tab("Anomaly detection"):
-                    with gr.Row():
-                        held = gr.Dropdown([str(i) for i in range(10)], value=["0"], multiselect=True,
-                                           label="Held-out class index(es): the anomalies")
-                        an_steps = gr.Slider(50, 10_000, value=600, step=50, label="Training steps")
-                    an_btn = gr.Button("Train on the other classes and score by reconstruction error")
-                    an_note = gr.Markdown("")
-                    an_fig = gr.Plot(label="Reconstruction errors: normal vs held-out")
-    views = [recon, lat.html, hist, rho_fig, sens, holes, holes_note]
-    panel.wire(views, render)
+                  presets=PRESETS, default_steps=3000, view_state=View,
+                  equation_for=(equation_for, ["variant", "sparsity"]))
+    with panel.layout():
+        with gr.Row():
+            recon = gr.Image(label="Input / output rows (DAE: noisy, output, clean)",
+                             interactive=False, format="png", height=330)
+            lat = latent.ScatterControls()
+        with gr.Tabs():
+            with gr.Tab("Sparsity"):
+                with gr.Row():
+                    hist = gr.Plot(label="Histogram of code activations")
+                    rho_fig = gr.Plot(label="Mean activation per unit")
+            with gr.Tab("Contraction"):
+                sens = gr.Plot(label="Code sensitivity to small input perturbations")
+                twin_btn = gr.Button("Train the same AE with λ = 0 for as many steps, and compare")
+            with gr.Tab("Why VAE (holes)"):
+                gr.Markdown("Rows: **AE** straight line from image a to b · **VAE** same line · **AE** random "
+                            "codes · **VAE** random codes z ~ N(0, I). An AE's codes leave holes: points "
+                            "between or away from training codes decode to nothing (seed 001).")
+                with gr.Row():
+                    ia = gr.Slider(0, N_POINTS - 1, value=0, step=1, label="From test image a")
+                    ib = gr.Slider(0, N_POINTS - 1, value=1, step=1, label="To test image b")
+                    vae_steps = gr.Slider(100, 20_000, value=1500, step=100, label="VAE training steps")
+                vae_btn = gr.Button("Train a VAE with the same code size on the same data")
+                holes = gr.Image(label="AE line · VAE line · AE random codes · VAE random codes",
+                                 interactive=False, format="png", height=300)
+                holes_note = gr.Markdown("")
+            with gr.Tab("Anomaly detection"):
+                with gr.Row():
+                    held = gr.Dropdown([str(i) for i in range(10)], value=["0"], multiselect=True,
+                                       label="Held-out class index(es): the anomalies")
+                    an_steps = gr.Slider(50, 10_000, value=600, step=50, label="Training steps")
+                an_btn = gr.Button("Train on the other classes and score by reconstruction error")
+                an_note = gr.Markdown("")
+                an_fig = gr.Plot(label="Reconstruction errors: normal vs held-out")
+    panel.wire(dict(recon=recon, latent=lat.html, activations=hist, rho=rho_fig, sensitivity=sens, holes=holes,
+                    holes_note=holes_note), render)
 
-    quiet = dict(api_visibility="private", show_progress="hidden")
     vs = [panel.form["variant"], panel.form["sparsity"]]
     for comp in vs:
-        comp.change(equation_for, vs, eq_now, **quiet)
-        comp.change(form_visibility, vs, [panel.form[n] for n in USES], **quiet)
+        comp.change(form_visibility, vs, [panel.form[n] for n in USES], api_visibility="private",
+                    show_progress="hidden")
     default = Config()
     for comp, upd in zip([panel.form[n] for n in USES], form_visibility(default.variant, default.sparsity)):
         comp.visible = upd["visible"]          # the page opens with the default variant's settings only
 
-    def set_ui(key):
-        def fn(run: Run, *v):
-            run.ui[key] = v if len(v) > 1 else v[0]
-            return render(run)
-        return fn
+    def set_pair(run: Run, view: View, a: float, b: float):
+        view.pair = (int(a), int(b))
+        return render(run, view)
+
+    def train_vae(run: Run, view: View, steps: float):
+        view.vae = _train_twin(run, "vae", steps)
+        return render(run, view)
+
+    def train_twin(run: Run, view: View):
+        view.twin, view.twin_sens = _train_twin(run, "ae", min(max(1, run.step), 20_000)), None
+        return render(run, view)
 
     for s in (ia, ib):
-        s.release(panel.view(set_ui("pair")), [panel.state, ia, ib], views, **quiet)
-    lat.wire(panel, views, render, api_name="ae_tsne")
-
-    def train_vae(run: Run, steps: float):
-        run.ui["vae"] = _train_twin(run, "vae", steps)
-        return render(run)
-
-    def train_twin(run: Run):
-        run.ui["twin"], run.ui["twin_sens"] = _train_twin(run, "ae", min(max(1, run.step), 20_000)), None
-        return render(run)
-
-    vae_btn.click(panel.view(train_vae), [panel.state, vae_steps], views, api_name="ae_train_vae")
-    twin_btn.click(panel.view(train_twin), panel.state, views, api_name="ae_compare_plain")
-    an_btn.click(panel.view(anomaly), [panel.state, held, an_steps], [an_fig, an_note], api_name="ae_anomaly")
+        panel.on(s.release, set_pair, [ia, ib])
+    lat.wire(panel, api_name="ae_tsne")
+    panel.on(vae_btn.click, train_vae, [vae_steps], api_name="ae_train_vae")
+    panel.on(twin_btn.click, train_twin, api_name="ae_compare_plain")
+    panel.on(an_btn.click, anomaly, [held, an_steps], outputs=dict(figure=an_fig, note=an_note), api_name="ae_anomaly")
     return panel

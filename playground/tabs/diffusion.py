@@ -2,13 +2,15 @@
 its reverse process frame by frame (DDPM or DDIM, with classifier-free guidance); export it as a GIF."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
 import torch
 
-from trainers.diffusion import Config, chamfer, diversity, forward_process, grid_2d, reverse_process, to_unit
+from trainers.diffusion import Config, forward_process, reverse_process, to_unit
 from trainers.loop import Run
+from trainers.metrics import chamfer, diversity, grid_around
 
 from .. import figures
 from ..panel import Panel
@@ -62,18 +64,28 @@ def _data_points(run: Run) -> torch.Tensor:
     return run.data.x_test[:800].cpu()
 
 
-def _rng(run: Run):
-    if "rng" not in run.ui:
-        run.ui["rng"] = views.axis_range(_data_points(run))
-    return run.ui["rng"]
+@dataclass
+class View:
+    fwd_t: int = 1                      # t of the forward-process view (the paper's t = 1 … T)
+    field_mode: str = "ε̂ field"         # arrows of the 2D frames: ε̂ or the score
+    frames: Any = None                  # the reverse process kept by "Sample and keep every frame"
+    chamfer: dict[str, float] = field(default_factory=dict)   # sampler -> distance to held-out data
+    axes: list[list[float]] | None = None                     # the 2D view's range, fixed for a run
+    static_key: tuple | None = None     # (T, schedule, t) the static views were last drawn for
 
 
-def _fwd_t(run: Run) -> int:
-    return min(int(run.ui.get("fwd_t", 1)), run.cfg.T) - 1          # slider shows the paper's t = 1 … T
+def _rng(run: Run, view: View):
+    if view.axes is None:
+        view.axes = views.axis_range(_data_points(run))
+    return view.axes
+
+
+def _fwd_t(run: Run, view: View) -> int:
+    return min(int(view.fwd_t), run.cfg.T) - 1          # slider shows the paper's t = 1 … T
 
 
 # ----------------------------------------------------------------------------- live views
-def render(run: Run) -> list[Any]:
+def render(run: Run, view: View) -> dict[str, Any]:
     """Live views while training: samples (20 DDIM steps, fixed seed) redrawn; the schedules and the forward
     process depend only on T and t, so they are drawn once per (T, schedule, t) and skipped afterwards."""
     pts = _is_points(run)
@@ -84,20 +96,22 @@ def render(run: Run) -> list[Any]:
             s = m.sample(N_POINTS if pts else N_IMAGES, sampler="ddim", steps=steps, eta=0.0, seed=1234).cpu()
     if pts:
         title = f"Samples (DDIM, {steps} steps, same seed) at step {run.step}"
-        live = [gr.update(value=views.points(_data_points(run), s if ready else None, title, _rng(run)),
-                          visible=True), gr.update(visible=False)]
+        live = {"samples_plot": gr.update(value=views.points(_data_points(run), s if ready else None, title,
+                                                             _rng(run, view)), visible=True),
+                "samples_img": gr.update(visible=False)}
     else:
-        live = [gr.update(visible=False), gr.update(value=figures.grid(s, nrow=4) if ready else None, visible=True)]
-    return live + _static_views(run)
+        live = {"samples_plot": gr.update(visible=False),
+                "samples_img": gr.update(value=figures.grid(s, nrow=4) if ready else None, visible=True)}
+    return {**live, **_static_views(run, view)}
 
 
-def _static_views(run: Run) -> list[Any]:
-    """[schedules, forward plot, forward images]: recomputed only when T, the schedule or t changes."""
-    t, pts = _fwd_t(run), _is_points(run)
+def _static_views(run: Run, view: View) -> dict[str, Any]:
+    """Schedules, forward plot, forward images: drawn only when T, the schedule or t changes."""
+    t, pts = _fwd_t(run, view), _is_points(run)
     key = (run.cfg.T, run.cfg.schedule, t)
-    if run.ui.get("static_key") == key:
-        return [gr.skip()] * 3
-    run.ui["static_key"] = key
+    if view.static_key == key:
+        return {}
+    view.static_key = key
     sched = views.schedules(run.cfg.T, run.cfg.schedule, t)
     m = run.model
     x0 = run.data.x_test[:N_POINTS if pts else N_IMAGES]
@@ -105,23 +119,24 @@ def _static_views(run: Run) -> list[Any]:
     ab = float(m.schedule.alpha_bar[t])
     title = f"Forward process (eq. 9): x_t at t = {t + 1} of {run.cfg.T}, ᾱ_t = {ab:.3f}"
     if pts:
-        fwd = views.points(_data_points(run), xt, title, _rng(run), label="x_t")
-        return [sched, gr.update(value=fwd, visible=True), gr.update(visible=False)]
-    return [sched, gr.update(visible=False), gr.update(value=figures.grid(to_unit(xt), nrow=4), visible=True,
-                                                       label=title)]
+        fwd = views.points(_data_points(run), xt, title, _rng(run, view), label="x_t")
+        return {"schedules": sched, "forward_plot": gr.update(value=fwd, visible=True),
+                "forward_img": gr.update(visible=False)}
+    return {"schedules": sched, "forward_plot": gr.update(visible=False),
+            "forward_img": gr.update(value=figures.grid(to_unit(xt), nrow=4), visible=True, label=title)}
 
 
 # ----------------------------------------------------------------------------- reverse process
-def _frames(run: Run):
-    fr = run.ui.get("frames")
+def _frames(view: View):
+    fr = view.frames
     if fr is None:
         raise ValueError("No reverse process yet: press 'Sample and keep every frame' first.")
     return fr
 
 
-def frame_views(run: Run, k: int) -> list[Any]:
-    """[x_t plot, x̂_0 plot, x_t, ε̂, x̂_0 images, readout] for frame k of the kept process: no model call."""
-    fr = _frames(run)
+def frame_views(run: Run, view: View, k: int) -> dict[str, Any]:
+    """The frame views (x_t and x̂_0 plots, x_t, ε̂ and x̂_0 images, readout) for frame k: no model call."""
+    fr = _frames(view)
     k = int(k)
     f = fr.frame(k)                                                   # ValueError past either end
     readout = f"**{views.frame_title(fr, k)}**"
@@ -129,16 +144,18 @@ def frame_views(run: Run, k: int) -> list[Any]:
         readout += (f"  \nmean ‖ε̂‖ per dimension = {float(f['eps'].float().pow(2).mean().sqrt()):.3f} · "
                     f"spread of x_t = {float(f['x'].float().std()):.3f}")
     if _is_points(run):
-        left, right = views.frame_2d(fr, k, _data_points(run), _rng(run), run.ui.get("field_mode", "ε̂ field"))
+        left, right = views.frame_2d(fr, k, _data_points(run), _rng(run, view), view.field_mode)
         hide = gr.update(visible=False)
-        return [gr.update(value=left, visible=True), gr.update(value=right, visible=True), hide, hide, hide, readout]
+        return {"frame_plot": gr.update(value=left, visible=True), "frame_x0": gr.update(value=right, visible=True),
+                "img_xt": hide, "img_eps": hide, "img_x0": hide, "readout": readout}
     xt, eps, x0 = views.frame_images(fr, k)
     show, hide = (lambda v: gr.update(value=v, visible=True)), gr.update(visible=False)
-    return [hide, hide, show(xt), show(eps), show(x0), readout]
+    return {"frame_plot": hide, "frame_x0": hide, "img_xt": show(xt), "img_eps": show(eps), "img_x0": show(x0),
+            "readout": readout}
 
 
-def sample_frames(run: Run, sampler: str, steps: float, eta: float, n: float, seed: float, guidance: float,
-                  label: float, field_mode: str) -> list[Any]:
+def sample_frames(run: Run, view: View, sampler: str, steps: float, eta: float, n: float, seed: float, guidance: float,
+                  label: float, field_mode: str) -> dict[str, Any]:
     """Sample once, keep every frame (x_t, ε̂, x̂_0, and the 2D field), show frame 0."""
     pts = _is_points(run)
     if any(v is None for v in (steps, eta, n, seed, guidance, label)):
@@ -156,42 +173,43 @@ def sample_frames(run: Run, sampler: str, steps: float, eta: float, n: float, se
         y = label
     with run.evaluating() as m:
         steps = min(int(steps), run.cfg.T)                          # more DDIM steps than T: all of them
-        fr = reverse_process(m, n, sampler=sampler.lower(), steps=steps if sampler == "DDIM" else None,
-                             eta=float(eta), guidance=float(guidance), y=y, seed=int(seed),
-                             grid=grid_2d(_data_points(run), GRID) if pts else None,
+        fr = reverse_process(m, n, m.sampler(sampler.lower(), steps=steps if sampler == "DDIM" else None,
+                                             eta=float(eta)), guidance=float(guidance), y=y, seed=int(seed),
+                             grid=grid_around(_data_points(run), GRID) if pts else None,
                              field_y=y, max_frames=None if pts else 200)
-    run.ui["frames"], run.ui["field_mode"] = fr, field_mode
+    view.frames, view.field_mode = fr, field_mode
     note = "" if not m.n_cond else f" · guidance w = {fr.guidance:g}"
     # DDPM against DDIM from the same seed: how close each result lies to held-out data
     ref = run.data.x_test[:800].cpu()
-    scores = run.ui.setdefault("chamfer", {})
+    scores = view.chamfer
     name = "DDPM" if fr.sampler == "ddpm" else f"DDIM ({len(fr.ts)} steps, η = {float(eta):g})"
     scores[name] = chamfer(m.to_data_space(fr.result).cpu(), ref)
     compare = " · ".join(f"{k}: {v:.3f}" for k, v in list(scores.items())[-3:])
-    *shown, readout = frame_views(run, 0)
-    return [gr.update(maximum=len(fr) - 1, value=0), *shown,
-            f"Kept {len(fr)} frames of {fr.sampler.upper()} ({len(fr.ts)} steps){note}{clamped}.  \n"
-            f"Chamfer distance of the result to held-out data (lower is closer): {compare}.  \n{readout}"]
+    shown = frame_views(run, view, 0)
+    shown["readout"] = (f"Kept {len(fr)} frames of {fr.sampler.upper()} ({len(fr.ts)} steps){note}{clamped}.  \n"
+                        f"Chamfer distance of the result to held-out data (lower is closer): {compare}.  \n"
+                        + shown["readout"])
+    return {"frame": gr.update(maximum=len(fr) - 1, value=0), **shown}
 
 
-def step_frame(run: Run, k: float, delta: int) -> list[Any]:
-    fr = _frames(run)
+def step_frame(run: Run, view: View, k: float, delta: int) -> dict[str, Any]:
+    fr = _frames(view)
     k = int(k) + delta
     if k < 0:
         raise ValueError("Already at the first frame (x_T, pure noise): there is no earlier step.")
     if k >= len(fr):
         raise ValueError("Already at the last frame (x₀): nothing is left to denoise.")
-    return [k, *frame_views(run, k)]
+    return {"frame": k, **frame_views(run, view, k)}
 
 
-def play_tick(run: Run, k: float) -> list[Any]:
+def play_tick(run: Run, view: View, k: float) -> dict[str, Any]:
     """One tick of Play: the next frame, stopping the timer at the end."""
-    fr = _frames(run)
+    fr = _frames(view)
     k = min(int(k) + max(1, len(fr) // 100), len(fr) - 1)             # ~100 ticks whatever T is
-    return [k, *frame_views(run, k), gr.Timer(active=k < len(fr) - 1)]
+    return {"frame": k, **frame_views(run, view, k), "timer": gr.Timer(active=k < len(fr) - 1)}
 
 
-def compare_guidance(run: Run) -> list[Any]:
+def compare_guidance(run: Run, view: View) -> dict[str, Any]:
     """Sample every class at several guidance scales (same seed): spread within a class vs distance to it."""
     m0 = run.model
     if not m0.n_cond:
@@ -219,12 +237,11 @@ def compare_guidance(run: Run) -> list[Any]:
     text = (f"**Spread within a class** (mean distance between two samples): {rows}.  \n"
             f"From w = 0 to w = {GUIDANCE_SCALES[-1]:g} the spread changes by "
             f"{100 * (spread[-1] / max(spread[0], 1e-9) - 1):+.0f}%.")
-    return [fig, text]
+    return {"plot": fig, "text": text}
 
 
-def export_gif(run: Run) -> str:
-    fr = _frames(run)
-    return views.gif(fr, _data_points(run) if _is_points(run) else None)
+def export_gif(run: Run, view: View) -> dict[str, Any]:
+    return {"gif": views.gif(_frames(view), _data_points(run) if _is_points(run) else None)}
 
 
 # ----------------------------------------------------------------------------- layout
@@ -232,99 +249,93 @@ def build() -> Panel:
     panel = Panel("diffusion", Config, datasets=POINT_SETS + ["digits", "sprites", "mnist", "fashion-mnist"],
                   equation=EQUATION, curve_groups=[["total"], ["loss_t_low", "loss_t_high"]],
                   curve_titles=["ε-prediction MSE (eq. 10)", "MSE at low t, little noise (solid) · high t (dashed)"],
-                  presets=PRESETS)
+                  presets=PRESETS, view_state=View)
     big = dict(interactive=False, format="png")
-    with gr.Row():
-        with gr.Column(scale=1, min_width=340):
-            panel.build_controls()
-        with gr.Column(scale=3):
-            panel.build_curves()
-            with gr.Row(equal_height=False):
-                with gr.Column():
-                    samples_plot = gr.Plot(label="Samples (red) over the data (grey)")
-                    samples_img = gr.Image(label="Samples (20 DDIM steps, same seed every time)", visible=False,
-                                           **big)
-                with gr.Column():
-                    fwd_plot = gr.Plot(label="Forward process")
-                    fwd_img = gr.Image(label="Forward process", visible=False, **big)
-                    fwd_t = gr.Slider(1, 1000, value=1, step=1, label="t (clamped to T)",
-                                      info="Noise level of the forward process (eq. 9); the marker on the schedules.")
-            with gr.Tabs():
-                with gr.Tab("Reverse process"):
-                    with gr.Row():
-                        sampler = gr.Radio(["DDPM", "DDIM"], value="DDPM", label="Sampler",
-                                           info="DDPM: all T steps of eq. 11. DDIM: fewer steps, η = 0 deterministic.")
-                        ddim_steps = gr.Slider(1, 1000, value=20, step=1, label="DDIM steps")
-                        eta = gr.Slider(0, 1, value=0.0, step=0.05, label="DDIM η")
-                    with gr.Row():
-                        n = gr.Number(300, precision=0, label="How many samples (2D ≤ 2000, images ≤ 64)")
-                        seed = gr.Number(0, precision=0, label="Seed (same seed: same x_T for DDPM and DDIM)")
-                        guidance = gr.Slider(0, 10, value=2.0, step=0.1, label="Guidance scale w (conditional)")
-                        label = gr.Number(-1, precision=0, label="Class (−1: one of each)")
-                    with gr.Row():
-                        field_mode = gr.Radio(["ε̂ field", "score field"], value="ε̂ field", label="2D arrows")
-                        sample_btn = gr.Button("Sample and keep every frame", variant="primary")
-                    frame = gr.Slider(0, 100, value=0, step=1, label="Frame (0 = x_T, pure noise; last = x₀)")
-                    with gr.Row():
-                        prev_btn = gr.Button("◀ −1 step")
-                        play_btn = gr.Button("▶ Play")
-                        pause_btn = gr.Button("❚❚ Pause")
-                        next_btn = gr.Button("+1 step ▶")
-                    readout = gr.Markdown("Train, then press **Sample and keep every frame**.")
-                    with gr.Row():
-                        frame_plot = gr.Plot(label="x_t (red) and the ε̂ field (arrows)")
-                        frame_x0 = gr.Plot(label="predicted clean x̂₀ (blue)")
-                    with gr.Row():
-                        img_xt = gr.Image(label="x_t", visible=False, **big)
-                        img_eps = gr.Image(label="predicted noise ε̂ (grey = 0)", visible=False, **big)
-                        img_x0 = gr.Image(label="predicted clean x̂₀", visible=False, **big)
-                    with gr.Row():
-                        gif_btn = gr.Button("Export the reverse process as a GIF")
-                        gif_file = gr.File(label="Animated GIF", interactive=False)
-                with gr.Tab("Schedule"):
-                    sched = gr.Plot(label="β_t, ᾱ_t and SNR_t for both schedules (thick: the one in use; "
-                                          "marker: t of the forward-process slider)")
-                with gr.Tab("Guidance"):
-                    gr.Markdown("Train with **class-conditional (guidance)** ticked (moons have 2 classes), then "
-                                "compare guidance scales: every class is sampled at each w from the same seed.")
-                    guide_btn = gr.Button("Compare guidance scales", variant="primary")
-                    guide_text = gr.Markdown("")
-                    guide_plot = gr.Plot(label="Spread and fidelity against the guidance scale")
-    live = [samples_plot, samples_img, sched, fwd_plot, fwd_img]
-    panel.wire(live, render)
+    with panel.layout():
+        with gr.Row(equal_height=False):
+            with gr.Column():
+                samples_plot = gr.Plot(label="Samples (red) over the data (grey)")
+                samples_img = gr.Image(label="Samples (20 DDIM steps, same seed every time)", visible=False,
+                                       **big)
+            with gr.Column():
+                fwd_plot = gr.Plot(label="Forward process")
+                fwd_img = gr.Image(label="Forward process", visible=False, **big)
+                fwd_t = gr.Slider(1, 1000, value=1, step=1, label="t (clamped to T)",
+                                  info="Noise level of the forward process (eq. 9); the marker on the schedules.")
+        with gr.Tabs():
+            with gr.Tab("Reverse process"):
+                with gr.Row():
+                    sampler = gr.Radio(["DDPM", "DDIM"], value="DDPM", label="Sampler",
+                                       info="DDPM: all T steps of eq. 11. DDIM: fewer steps, η = 0 deterministic.")
+                    ddim_steps = gr.Slider(1, 1000, value=20, step=1, label="DDIM steps")
+                    eta = gr.Slider(0, 1, value=0.0, step=0.05, label="DDIM η")
+                with gr.Row():
+                    n = gr.Number(300, precision=0, label="How many samples (2D ≤ 2000, images ≤ 64)")
+                    seed = gr.Number(0, precision=0, label="Seed (same seed: same x_T for DDPM and DDIM)")
+                    guidance = gr.Slider(0, 10, value=2.0, step=0.1, label="Guidance scale w (conditional)")
+                    label = gr.Number(-1, precision=0, label="Class (−1: one of each)")
+                with gr.Row():
+                    field_mode = gr.Radio(["ε̂ field", "score field"], value="ε̂ field", label="2D arrows")
+                    sample_btn = gr.Button("Sample and keep every frame", variant="primary")
+                frame = gr.Slider(0, 100, value=0, step=1, label="Frame (0 = x_T, pure noise; last = x₀)")
+                with gr.Row():
+                    prev_btn = gr.Button("◀ −1 step")
+                    play_btn = gr.Button("▶ Play")
+                    pause_btn = gr.Button("❚❚ Pause")
+                    next_btn = gr.Button("+1 step ▶")
+                readout = gr.Markdown("Train, then press **Sample and keep every frame**.")
+                with gr.Row():
+                    frame_plot = gr.Plot(label="x_t (red) and the ε̂ field (arrows)")
+                    frame_x0 = gr.Plot(label="predicted clean x̂₀ (blue)")
+                with gr.Row():
+                    img_xt = gr.Image(label="x_t", visible=False, **big)
+                    img_eps = gr.Image(label="predicted noise ε̂ (grey = 0)", visible=False, **big)
+                    img_x0 = gr.Image(label="predicted clean x̂₀", visible=False, **big)
+                with gr.Row():
+                    gif_btn = gr.Button("Export the reverse process as a GIF")
+                    gif_file = gr.File(label="Animated GIF", interactive=False)
+            with gr.Tab("Schedule"):
+                sched = gr.Plot(label="β_t, ᾱ_t and SNR_t for both schedules (thick: the one in use; "
+                                      "marker: t of the forward-process slider)")
+            with gr.Tab("Guidance"):
+                gr.Markdown("Train with **class-conditional (guidance)** ticked (moons have 2 classes), then "
+                            "compare guidance scales: every class is sampled at each w from the same seed.")
+                guide_btn = gr.Button("Compare guidance scales", variant="primary")
+                guide_text = gr.Markdown("")
+                guide_plot = gr.Plot(label="Spread and fidelity against the guidance scale")
+    panel.wire(dict(samples_plot=samples_plot, samples_img=samples_img, schedules=sched, forward_plot=fwd_plot,
+                    forward_img=fwd_img), render)
     timer = gr.Timer(0.2, active=False)
-    quiet = dict(api_visibility="private", show_progress="hidden")
-    fviews = [frame_plot, frame_x0, img_xt, img_eps, img_x0, readout]
+    fviews = dict(frame_plot=frame_plot, frame_x0=frame_x0, img_xt=img_xt, img_eps=img_eps, img_x0=img_x0,
+                  readout=readout)
+    with_frame = dict(frame=frame, **fviews)
 
-    def set_t(run: Run, t: float) -> list[Any]:
-        run.ui["fwd_t"] = int(t)
-        return render(run)
+    def set_t(run: Run, view: View, t: float) -> dict[str, Any]:
+        view.fwd_t = int(t)
+        return render(run, view)
 
-    fwd_t.release(panel.view(set_t), [panel.state, fwd_t], live, **quiet)
-    sample_btn.click(panel.view(sample_frames),
-                     [panel.state, sampler, ddim_steps, eta, n, seed, guidance, label, field_mode],
-                     [frame, *fviews], api_name="diffusion_sample")
-    frame.release(panel.view(frame_views), [panel.state, frame], fviews, api_name="diffusion_frame")
+    def set_field(run: Run, view: View, k: float, mode: str) -> dict[str, Any]:
+        view.field_mode = mode
+        return frame_views(run, view, k)
 
-    def set_field(run: Run, k: float, mode: str) -> list[Any]:
-        run.ui["field_mode"] = mode
-        return frame_views(run, k)
-
-    field_mode.change(panel.view(set_field), [panel.state, frame, field_mode], fviews, **quiet)
-    prev_btn.click(panel.view(lambda run, k: step_frame(run, k, -1)), [panel.state, frame], [frame, *fviews],
-                   api_name="diffusion_prev")
-    next_btn.click(panel.view(lambda run, k: step_frame(run, k, +1)), [panel.state, frame], [frame, *fviews],
-                   api_name="diffusion_next")
-
-    def play(run: Run, k: float):
-        fr = _frames(run)
+    def play(run: Run, view: View, k: float) -> dict[str, Any]:
+        fr = _frames(view)
         start = 0 if int(k) >= len(fr) - 1 else int(k)                 # Play at the end starts over
-        return [start, gr.Timer(active=True)]
+        return {"frame": start, "timer": gr.Timer(active=True)}
 
-    play_btn.click(panel.view(play), [panel.state, frame], [frame, timer], **quiet)
-    pause_btn.click(lambda: gr.Timer(active=False), None, timer, **quiet)
-    timer.tick(panel.view(play_tick), [panel.state, frame], [frame, *fviews, timer], **quiet)
-    gif_btn.click(panel.view(export_gif), panel.state, gif_file, api_name="diffusion_gif")
-    guide_btn.click(panel.view(compare_guidance), panel.state, [guide_plot, guide_text],
-                    api_name="diffusion_guidance")
+    panel.on(fwd_t.release, set_t, [fwd_t])
+    panel.on(sample_btn.click, sample_frames, [sampler, ddim_steps, eta, n, seed, guidance, label, field_mode],
+             outputs=with_frame, api_name="diffusion_sample")
+    panel.on(frame.release, frame_views, [frame], outputs=fviews, api_name="diffusion_frame")
+    panel.on(field_mode.change, set_field, [frame, field_mode], outputs=fviews)
+    panel.on(prev_btn.click, lambda run, view, k: step_frame(run, view, k, -1), [frame], outputs=with_frame,
+             api_name="diffusion_prev")
+    panel.on(next_btn.click, lambda run, view, k: step_frame(run, view, k, +1), [frame], outputs=with_frame,
+             api_name="diffusion_next")
+    panel.on(play_btn.click, play, [frame], outputs=dict(frame=frame, timer=timer))
+    pause_btn.click(lambda: gr.Timer(active=False), None, timer, api_visibility="private", show_progress="hidden")
+    panel.on(timer.tick, play_tick, [frame], outputs=dict(with_frame, timer=timer))
+    panel.on(gif_btn.click, export_gif, outputs=dict(gif=gif_file), api_name="diffusion_gif")
+    panel.on(guide_btn.click, compare_guidance, outputs=dict(plot=guide_plot, text=guide_text),
+             api_name="diffusion_guidance")
     return panel

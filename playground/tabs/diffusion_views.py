@@ -13,7 +13,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from trainers.diffusion import Frames, to_unit
-from trainers.diffusion_schedules import Schedule
+from trainers.diffusion_schedules import Schedule, snr_db
 
 from .. import figures
 
@@ -117,8 +117,7 @@ def frame_title(fr: Frames, k: int) -> str:
     if t < 0:
         return f"{fr.sampler.upper()} frame {k}/{len(fr) - 1}: x₀, the finished samples"
     ab = fr.alpha_bar[k]
-    snr = 10 * math.log10(max(ab, 1e-12) / max(1 - ab, 1e-12))
-    return f"{fr.sampler.upper()} frame {k}/{len(fr) - 1}: t = {t + 1}, ᾱ_t = {ab:.3f}, SNR = {snr:+.1f} dB"
+    return f"{fr.sampler.upper()} frame {k}/{len(fr) - 1}: t = {t + 1}, ᾱ_t = {ab:.3f}, SNR = {snr_db(ab):+.1f} dB"
 
 
 def eps_to_unit(e: torch.Tensor) -> torch.Tensor:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 import numpy as np
 import torch
 
-from trainers import tdvae_data as sequences
+from trainers import tdvae_data
 from trainers.data import Dataset
 from trainers.loop import Run
 from trainers.tdvae import Config
@@ -17,7 +18,7 @@ from .. import figures
 from ..panel import Panel
 
 TITLE = "TD-VAE"
-DATASETS = list(sequences.SEQUENCE_DATASETS)[::-1]          # sine waves first: it learns in seconds
+DATASETS = list(tdvae_data.SEQUENCE_DATASETS)[::-1]          # sine waves first: it learns in seconds
 TRUTH, SEEN, FUTURE = "#ea580c", "#1e3a8a", "#9333ea"      # orange truth ahead, blue seen, purple futures
 
 EQUATION = r"""
@@ -60,14 +61,19 @@ PRESETS = {
 
 def load_data(name: str, upload: str | None, cfg: Config | None) -> Dataset:
     """The sequence sets, generated at the length the settings ask for."""
-    return sequences.load(name, length=None if cfg is None else cfg.length)
+    return tdvae_data.load(name, length=None if cfg is None else cfg.length)
 
 
 # ----------------------------------------------------------------------------- settings of the view
-def _settings(run: Run) -> dict[str, int]:
+@dataclass
+class View:
+    roll: dict[str, int] | None = None    # the rollout chosen last (None: defaults that fit the data)
+
+
+def _settings(run: Run, view: View) -> dict[str, int]:
     """The rollout settings for this run: the last ones chosen, or defaults that fit its data."""
     T, cfg = run.data.x.shape[1], run.cfg
-    s = run.ui.get("roll")
+    s = view.roll
     if s is None:
         t = max(0, T // 2 - 1)
         jump = cfg.jump_min
@@ -75,7 +81,7 @@ def _settings(run: Run) -> dict[str, int]:
     return s
 
 
-def choose(run: Run, seq: float, t: float, jump: float, n: float, steps: float) -> dict[str, int]:
+def choose(run: Run, view: View, seq: float, t: float, jump: float, n: float, steps: float) -> dict[str, int]:
     """Validate a choice from the sliders (ValueError with a clear sentence) and keep it with the run."""
     vals = {}
     for name, v in dict(seq=seq, t=t, jump=jump, n=n, steps=steps).items():
@@ -86,15 +92,15 @@ def choose(run: Run, seq: float, t: float, jump: float, n: float, steps: float) 
     if not 0 <= vals["seq"] < n_test:
         raise ValueError(f"The test sequence # must be between 0 and {n_test - 1}; got {vals['seq']}.")
     run.model.check_rollout(run.data.x_test[vals["seq"]], vals["t"], vals["n"], vals["jump"], vals["steps"])
-    vals["draw"] = _settings(run).get("draw", 0) + 1          # "roll out" again: new futures
-    run.ui["roll"] = vals
+    vals["draw"] = _settings(run, view).get("draw", 0) + 1    # "roll out" again: new futures
+    view.roll = vals
     return vals
 
 
 # ----------------------------------------------------------------------------- render
-def render(run: Run) -> list[Any]:
+def render(run: Run, view: View) -> dict[str, Any]:
     """The jumpy-prediction views: one rollout from the chosen test sequence and time."""
-    s = _settings(run)
+    s = _settings(run, view)
     x = run.data.x_test[s["seq"]]                                        # (T, D)
     T = x.shape[0]
     with run.evaluating() as m, torch.random.fork_rng(devices=[]):
@@ -110,18 +116,19 @@ def render(run: Run) -> list[Any]:
             f"of **{s['jump']}** (times {', '.join(str(int(v)) for v in times[:8])}{' …' if len(times) > 8 else ''}).  \n"
             f"Mean squared error of the average future: **{err:.4f}**, of repeating frame t: **{rep:.4f}**"
             + ("" if inside.all() else f" (only the {int(inside.sum())} times before {T} have a truth)."))
-    if sequences.is_image(run.data):
+    if tdvae_data.is_image(run.data):
         info += ("  \n*First picture:* the test sequence, white = seen by the model (frames 0 … t), orange = still "
                  "to come. *Second:* top row = frame t, then the truth at t + jump, t + 2·jump, … (orange); "
                  "each row below = one possible future rolled out by the model (purple).")
-        h, w = sequences.frame_shape(run.data)
+        h, w = tdvae_data.frame_shape(run.data)
         strip = _strip(x, s["t"], h, w)
         grid = _futures_grid(x, fut, s["t"], times, h, w)
         hide = gr.update(visible=False)
-        return [info, gr.update(value=strip, visible=True), gr.update(value=grid, visible=True), hide]
+        return {"info": info, "strip": gr.update(value=strip, visible=True),
+                "futures": gr.update(value=grid, visible=True), "plot": hide}
     plot = _line_plot(x[:, 0].cpu().numpy(), fut[..., 0].cpu().numpy(), s["t"], times)
     hide = gr.update(visible=False)
-    return [info, hide, hide, gr.update(value=plot, visible=True)]
+    return {"info": info, "strip": hide, "futures": hide, "plot": gr.update(value=plot, visible=True)}
 
 
 def _tint(frames: torch.Tensor, rgb: tuple[float, float, float]) -> torch.Tensor:
@@ -185,42 +192,36 @@ def _line_plot(x: np.ndarray, fut: np.ndarray, t: int, times: np.ndarray) -> Any
 # ----------------------------------------------------------------------------- layout
 def build() -> Panel:
     panel = Panel("tdvae", Config, datasets=DATASETS, equation=EQUATION, load_data=load_data,
-                  upload_choice=None, presets=PRESETS, default_steps=3000,
+                  upload_choice=None, presets=PRESETS, default_steps=3000, view_state=View,
                   curve_groups=[["total", "kl"], ["decoder_nll"],
                                 ["belief_t1", "transition", "belief_t2", "smoothing"]],
                   curve_titles=["total −J (solid) · its KL part (dashed)", "decoder −log p_D(x_t2|z_t2)",
                                 "latent terms: belief_t1 ─, transition ╌, belief_t2 ┈, smoothing ─·"])
-    with gr.Row():
-        with gr.Column(scale=1, min_width=340):
-            panel.build_controls()
-        with gr.Column(scale=3):
-            panel.build_curves()
-            gr.Markdown("### Jumpy prediction: several possible futures from the belief at time t")
-            with gr.Row():
-                seq = gr.Slider(0, 249, value=0, step=1, label="Test sequence # (of the test set)")
-                t = gr.Slider(0, 63, value=9, step=1, label="Time t (the model sees frames 0 … t)")
-                jump = gr.Slider(1, 63, value=1, step=1, label="Jump size (within the trained range)")
-            with gr.Row():
-                n = gr.Slider(1, 16, value=8, step=1, label="Number of futures")
-                steps = gr.Slider(1, 16, value=8, step=1, label="Jumps per future")
-                again = gr.Button("Roll out again", variant="secondary", scale=0, min_width=160)
-            info = gr.Markdown("Press **Train**, then pick a sequence and a time.", elem_classes=["pg-status"])
-            # no label overlays: they would hide the top row of frames (the legend is in the text above)
-            strip = gr.Image(label="The test sequence", show_label=False, interactive=False, format="png",
-                             visible=False)
-            grid = gr.Image(label="Truth and rolled-out futures", show_label=False, interactive=False,
-                            format="png", visible=False)
-            plot = gr.Plot(label="Jumpy prediction", visible=True)
-    views = [info, strip, grid, plot]
-    panel.wire(views, render)
+    with panel.layout():
+        gr.Markdown("### Jumpy prediction: several possible futures from the belief at time t")
+        with gr.Row():
+            seq = gr.Slider(0, 249, value=0, step=1, label="Test sequence # (of the test set)")
+            t = gr.Slider(0, 63, value=9, step=1, label="Time t (the model sees frames 0 … t)")
+            jump = gr.Slider(1, 63, value=1, step=1, label="Jump size (within the trained range)")
+        with gr.Row():
+            n = gr.Slider(1, 16, value=8, step=1, label="Number of futures")
+            steps = gr.Slider(1, 16, value=8, step=1, label="Jumps per future")
+            again = gr.Button("Roll out again", variant="secondary", scale=0, min_width=160)
+        info = gr.Markdown("Press **Train**, then pick a sequence and a time.", elem_classes=["pg-status"])
+        # no label overlays: they would hide the top row of frames (the legend is in the text above)
+        strip = gr.Image(label="The test sequence", show_label=False, interactive=False, format="png",
+                         visible=False)
+        grid = gr.Image(label="Truth and rolled-out futures", show_label=False, interactive=False,
+                        format="png", visible=False)
+        plot = gr.Plot(label="Jumpy prediction", visible=True)
+    panel.wire(dict(info=info, strip=strip, futures=grid, plot=plot), render)
 
-    def roll(run: Run, *v: float) -> list[Any]:
-        choose(run, *v)
-        return render(run)
+    def roll(run: Run, view: View, *v: float) -> dict[str, Any]:
+        choose(run, view, *v)
+        return render(run, view)
 
-    inputs = [panel.state, seq, t, jump, n, steps]
-    again.click(panel.view(roll), inputs, views, api_name="tdvae_rollout")
-    quiet = dict(api_visibility="private", show_progress="hidden")
+    inputs = [seq, t, jump, n, steps]
+    panel.on(again.click, roll, inputs, api_name="tdvae_rollout")
     for s in (seq, t, jump, n, steps):
-        s.release(panel.view(roll), inputs, views, **quiet)
+        panel.on(s.release, roll, inputs)
     return panel

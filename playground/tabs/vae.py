@@ -1,6 +1,7 @@
 """The VAE tab: VAE, β-VAE, KL warm-up and conditional VAE, trained live."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -8,7 +9,7 @@ import torch
 
 from trainers import metrics
 from trainers.loop import Run
-from trainers.vae import Config, kl_normal
+from trainers.vae import Config, interpolation_codes, kl_normal, manifold_codes, prior_codes, traversal_codes
 
 from .. import figures, latent
 from ..latent import test_subset
@@ -45,7 +46,14 @@ PRESETS = {
 }
 
 
-def render(run: Run) -> list[Any]:
+@dataclass
+class View:
+    trav_idx: int = 0                      # the test image the traversal starts from
+    interp: tuple[int, int] = (0, 1)       # the two test images of the interpolation
+    latent: latent.LatentView = field(default_factory=latent.LatentView)
+
+
+def render(run: Run, view: View) -> dict[str, Any]:
     """All live views of the VAE tab, from the current model: one encoder and one decoder call."""
     with run.evaluating() as m:
         x, y = test_subset(run)
@@ -55,15 +63,15 @@ def render(run: Run) -> list[Any]:
         n_samples = k * (8 if k <= 10 else 4)
         # every latent code the views decode, gathered so the decoder runs once
         parts = {"recon": (mu[:16], None if y is None else y[:16]),
-                 "samples": _prior(m, n_samples),
-                 "trav": _traversal_codes(run, mu, kl_dims, y),
-                 "interp": _interpolation_codes(run, mu, y)}
+                 "samples": prior_codes(m, n_samples),
+                 "trav": _traversal_codes(view, mu, kl_dims, y),
+                 "interp": _interpolation_codes(view, mu, y)}
         if run.cfg.latent_dim == 2:
             parts["manifold"] = _manifold_codes(run, m)
         z = torch.cat([p[0] for p in parts.values()])
         yy = None if not m.n_cond else torch.cat([p[1] for p in parts.values()])
         imgs = dict(zip(parts, m.decode(z, yy).split([p[0].shape[0] for p in parts.values()])))
-    a, b = _pair(run, mu.shape[0])
+    a, b = _pair(view, mu.shape[0])
     recon_img = figures.grid(torch.cat([x[:8], imgs["recon"][:8], x[8:16], imgs["recon"][8:16]]), nrow=8)
     samples_img = figures.grid(imgs["samples"], nrow=k)
     kl_fig = figures.bars(kl_dims.cpu().numpy(), f"KL per latent dimension: {metrics.active_units(kl_dims)} of "
@@ -71,90 +79,78 @@ def render(run: Run) -> list[Any]:
     trav = figures.grid(imgs["trav"], nrow=9)
     interp = figures.grid(torch.cat([x[a:a + 1], imgs["interp"], x[b:b + 1]]), nrow=10)
     manifold = figures.grid(imgs["manifold"], nrow=15, pad=0) if "manifold" in imgs else None
-    return [recon_img, samples_img, kl_fig, latent.scatter(run, mu, y, WHAT), trav, interp, manifold]
+    return {"recon": recon_img, "samples": samples_img, "kl": kl_fig, "latent": latent.scatter(run, view.latent, mu, y, WHAT),
+            "traversal": trav, "interpolation": interp, "manifold": manifold}
 
 
-def _prior(m, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-    z = torch.randn(n, m.cfg.latent_dim, device=m.device)
-    y = torch.arange(n, device=m.device) % m.n_cond if m.n_cond else None
-    return z, y
-
-
-def _traversal_codes(run: Run, mu: torch.Tensor, kl_dims: torch.Tensor, y: torch.Tensor | None):
-    """One row per latent dimension (most informative first): vary it from −3 to 3, keep the rest."""
-    i = min(int(run.ui.get("trav_idx", 0)), mu.shape[0] - 1)
+def _traversal_codes(view: View, mu: torch.Tensor, kl_dims: torch.Tensor, y: torch.Tensor | None):
+    """The chosen image's traversal: its 10 most informative dimensions (most KL first), 9 values −3 … 3."""
+    i = min(int(view.trav_idx), mu.shape[0] - 1)
     dims = torch.argsort(kl_dims, descending=True)[:10]
-    vals = torch.linspace(-3, 3, 9, device=mu.device)
-    z = mu[i].repeat(len(dims) * len(vals), 1)
-    for r, d in enumerate(dims):
-        z[r * len(vals):(r + 1) * len(vals), d] = vals
+    z = traversal_codes(mu[i], dims, torch.linspace(-3, 3, 9, device=mu.device))
     return z, None if y is None else y[i].repeat(z.shape[0])
 
 
-def _pair(run: Run, n: int) -> tuple[int, int]:
-    a, b = run.ui.get("interp", (0, 1))
+def _pair(view: View, n: int) -> tuple[int, int]:
+    a, b = view.interp
     return min(int(a), n - 1), min(int(b), n - 1)
 
 
-def _interpolation_codes(run: Run, mu: torch.Tensor, y: torch.Tensor | None):
-    """A straight line between the codes of two chosen images (the endpoints are shown as inputs)."""
-    a, b = _pair(run, mu.shape[0])
-    t = torch.linspace(0, 1, 8, device=mu.device)[:, None]
-    z = (1 - t) * mu[a] + t * mu[b]
-    return z, None if y is None else torch.where(t[:, 0] < 0.5, y[a], y[b])
+def _interpolation_codes(view: View, mu: torch.Tensor, y: torch.Tensor | None):
+    """8 codes between the two chosen images (shown beside them as inputs); a CVAE takes the nearer one's label."""
+    a, b = _pair(view, mu.shape[0])
+    z, t = interpolation_codes(mu[a], mu[b], 8)
+    return z, None if y is None else torch.where(t < 0.5, y[a], y[b])
 
 
 def _manifold_codes(run: Run, m):
-    """With a 2-D code: a 15×15 grid of z at Gaussian quantiles (Kingma & Welling, fig. 4)."""
-    q = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(0.04, 0.96, 15))
-    zz = torch.cartesian_prod(q.flip(0), q)[:, [1, 0]].to(run.device)
+    """With a 2-D code: the 15×15 grid of the decoded latent plane (class 0 for a CVAE)."""
+    zz = manifold_codes(15, run.device)
     return zz, torch.zeros(zz.shape[0], dtype=torch.long, device=run.device) if m.n_cond else None
 
 
 def build() -> Panel:
     panel = Panel("vae", Config, datasets=["digits", "sprites", "mnist", "fashion-mnist"], equation=EQUATION,
                   curve_groups=[["total", "neg_elbo"], ["recon"], ["kl"]],
-                  curve_titles=["total (solid) · −ELBO (dashed)", "reconstruction", "KL"], presets=PRESETS)
-    with gr.Row():
-        with gr.Column(scale=1, min_width=340):
-            panel.build_controls()
-        with gr.Column(scale=3):
-            panel.build_curves()
-            with gr.Row():
-                recon = gr.Image(label="Test inputs (rows 1, 3), reconstructions (2, 4)",
-                                 interactive=False, format="png", height=360)
-                samples = gr.Image(label="Samples from the prior z ~ N(0, I)",
-                                   interactive=False, format="png", height=360)
-            with gr.Row():
-                kl = gr.Plot(label="KL per latent dimension")
-                lat = latent.ScatterControls()
-            with gr.Tabs():
-                with gr.Tab("Traversal"):
-                    trav_idx = gr.Slider(0, 499, value=0, step=1, label="Start from test image #")
-                    trav = gr.Image(label="Rows: latent dimensions (most KL first); columns: value −3 … 3",
-                                    interactive=False, format="png", height=560)
-                with gr.Tab("Interpolation"):
-                    with gr.Row():
-                        ia = gr.Slider(0, 499, value=0, step=1, label="From test image #")
-                        ib = gr.Slider(0, 499, value=1, step=1, label="To test image #")
-                    interp = gr.Image(label="From image a to image b along a straight line in z",
-                                      interactive=False, format="png", height=160)
-                with gr.Tab("2D manifold"):
-                    gr.Markdown("Set **latent size = 2** to decode the whole latent plane.")
-                    manifold = gr.Image(label="Decoded grid of z (Gaussian quantiles)", interactive=False,
-                                        format="png", height=560)
-    panel.wire([recon, samples, kl, lat.html, trav, interp, manifold], render)
+                  curve_titles=["total (solid) · −ELBO (dashed)", "reconstruction", "KL"], presets=PRESETS,
+                  view_state=View)
+    with panel.layout():
+        with gr.Row():
+            recon = gr.Image(label="Test inputs (rows 1, 3), reconstructions (2, 4)",
+                             interactive=False, format="png", height=360)
+            samples = gr.Image(label="Samples from the prior z ~ N(0, I)",
+                               interactive=False, format="png", height=360)
+        with gr.Row():
+            kl = gr.Plot(label="KL per latent dimension")
+            lat = latent.ScatterControls()
+        with gr.Tabs():
+            with gr.Tab("Traversal"):
+                trav_idx = gr.Slider(0, 499, value=0, step=1, label="Start from test image #")
+                trav = gr.Image(label="Rows: latent dimensions (most KL first); columns: value −3 … 3",
+                                interactive=False, format="png", height=560)
+            with gr.Tab("Interpolation"):
+                with gr.Row():
+                    ia = gr.Slider(0, 499, value=0, step=1, label="From test image #")
+                    ib = gr.Slider(0, 499, value=1, step=1, label="To test image #")
+                interp = gr.Image(label="From image a to image b along a straight line in z",
+                                  interactive=False, format="png", height=160)
+            with gr.Tab("2D manifold"):
+                gr.Markdown("Set **latent size = 2** to decode the whole latent plane.")
+                manifold = gr.Image(label="Decoded grid of z (Gaussian quantiles)", interactive=False,
+                                    format="png", height=560)
+    panel.wire(dict(recon=recon, samples=samples, kl=kl, latent=lat.html, traversal=trav, interpolation=interp,
+                    manifold=manifold), render)
 
-    def set_ui(key, value):
-        def fn(run: Run, *v):
-            run.ui[key] = v if len(v) > 1 else v[0]
-            return render(run)
-        return fn
+    def set_traversal(run: Run, view: View, i: float):
+        view.trav_idx = int(i)
+        return render(run, view)
 
-    views = [recon, samples, kl, lat.html, trav, interp, manifold]
-    quiet = dict(api_visibility="private", show_progress="hidden")
-    trav_idx.release(panel.view(set_ui("trav_idx", None)), [panel.state, trav_idx], views, **quiet)
+    def set_pair(run: Run, view: View, a: float, b: float):
+        view.interp = (int(a), int(b))
+        return render(run, view)
+
+    panel.on(trav_idx.release, set_traversal, [trav_idx])
     for s in (ia, ib):
-        s.release(panel.view(set_ui("interp", None)), [panel.state, ia, ib], views, **quiet)
-    lat.wire(panel, views, render, api_name="vae_tsne")
+        panel.on(s.release, set_pair, [ia, ib])
+    lat.wire(panel, api_name="vae_tsne")
     return panel

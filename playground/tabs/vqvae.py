@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gradio as gr
@@ -12,8 +13,9 @@ from trainers.loop import Run
 from trainers.vqvae_prior import CodePrior, PriorConfig, code_sequences
 from trainers.vqvae import Config
 
-from .. import figures, runs
+from .. import figures, session
 from ..panel import Panel
+from ..session import Session
 from . import vqvae_views as views
 
 TITLE = "VQ-VAE"
@@ -49,54 +51,73 @@ def _x(run: Run) -> torch.Tensor:
     return run.data.x_test[:views.N_TEST]
 
 
-def _edit(run: Run, n: int) -> tuple[int, int, int, int]:
-    i, row, col, code = run.ui.get("edit", (0, 0, 0, 0))
+@dataclass
+class View:
+    edit: tuple[int, int, int, int] = (0, 0, 0, 0)   # test image, row, column, new code of the edited cell
+    top_n: int | None = None                        # keep the N most used codes (None: all)
+    off: list[int] = field(default_factory=list)    # codes switched off
+    prior: CodePrior | None = None                  # the prior trained on this run's code maps
+    sent: dict[str, Any] = field(default_factory=dict)     # what each view showed last (see _changed)
+    stamps: dict[str, tuple] = field(default_factory=dict)  # when each costly view was last computed
+
+
+def _edit(view: View, n: int) -> tuple[int, int, int, int]:
+    i, row, col, code = view.edit
     return views.clip(i, 0, n - 1), row, col, code
 
 
-def _once(run: Run, key: str, token: Any, make: Callable[[], Any], n: int = 1) -> Any:
-    """A view's value when its ``token`` changed since it was last sent, else gr.skip(): the browser
-    redraws only what changed (plots and formulas are costly to redraw a few times a second)."""
-    sent = run.ui.setdefault("sent", {})
-    if key in sent and sent[key] == token:
-        return gr.skip() if n == 1 else (gr.skip(),) * n
-    sent[key] = token
-    return make()
+def _changed(view: View, key: str, token: Any) -> bool:
+    """Whether a view's ``token`` changed since it was last sent: render leaves the others out, so the
+    browser redraws only what changed (plots and formulas are costly to redraw a few times a second)."""
+    if key in view.sent and view.sent[key] == token:
+        return False
+    view.sent[key] = token
+    return True
 
 
-def _heavy(run: Run, key: str, settings: Any, make: Callable[[], Any], n: int = 1) -> Any:
-    """A costly view: recomputed when its settings change, else at most every HEAVY_EVERY seconds."""
-    stamps = run.ui.setdefault("stamps", {})
-    old = stamps.get(key)
+def _heavy(run: Run, view: View, key: str, settings: Any) -> bool:
+    """Whether a costly view is due: when its settings change, else at most every HEAVY_EVERY seconds."""
+    old = view.stamps.get(key)
     now = time.perf_counter()
     if old is None or old[0] != settings or (old[1] != run.step and now - old[2] > HEAVY_EVERY):
-        stamps[key] = old = (settings, run.step, now)
-    return _once(run, key, old, make, n)
+        view.stamps[key] = old = (settings, run.step, now)
+    return _changed(view, key, old)
 
 
-def render(run: Run) -> list[Any]:
-    """Every live view, from the current model (unchanged ones are skipped)."""
+def render(run: Run, view: View) -> dict[str, Any]:
+    """Every live view that changed, from the current model."""
+    out: dict[str, Any] = {}
     with run.evaluating() as m:
         x = _x(run)
         K = m.cfg.num_codes
-        i, row, col, code = _edit(run, x.shape[0])
+        i, row, col, code = _edit(view, x.shape[0])
         xs = torch.cat([x[:16], x[i:i + 1]])
         codes = m.codes(xs)
         recon = m.decode_codes({lv: c[:16] for lv, c in codes.items()})
-        n, off = run.ui.get("top_n", K), [k for k in run.ui.get("off", []) if k < K]
+        n = K if view.top_n is None else view.top_n
+        off = [k for k in view.off if k < K]
         token = (i, row, col, code, tuple(codes["bottom"][16].flatten().tolist()),
                  tuple(codes["top"][16].flatten().tolist()) if "top" in codes else None)
-        topn_img, topn_fig = _heavy(run, "topn", n, lambda: views.topn_views(m, x, n), 2)
-        off_img, off_md = _heavy(run, "off", tuple(off), lambda: views.off_views(m, x[:128], off), 2)
-        return [figures.grid(torch.cat([x[:8], recon[:8], x[8:16], recon[8:16]]), nrow=8),
-                _heavy(run, "usage", None, lambda: views.usage_fig(m)),
-                _heavy(run, "proj", None, lambda: views.projection_fig(m, x[:64])),
-                _once(run, "eq", (m.cfg.update, m.cfg.restart, m.cfg.dead_after), lambda: views.equation(m)),
-                _once(run, "codemap", token, lambda: views.codemap_fig(codes, 16, row, col, title_index=i)),
-                _heavy(run, "edit", token, lambda: views.edit_view(m, xs, codes, 16, row, col, code)),
-                topn_img, topn_fig, off_img, off_md,
-                _heavy(run, "levels", None, lambda: views.levels_view(m, x, codes)),
-                _heavy(run, "noprior", None, lambda: views.no_prior_samples(m))]
+        out["recon"] = figures.grid(torch.cat([x[:8], recon[:8], x[8:16], recon[8:16]]), nrow=8)
+        if _heavy(run, view, "usage", None):
+            out["usage"] = views.usage_fig(m)
+        if _heavy(run, view, "proj", None):
+            out["projection"] = views.projection_fig(m, x[:64])
+        if _changed(view, "eq", (m.cfg.update, m.cfg.restart, m.cfg.dead_after)):
+            out["equation"] = views.equation(m)
+        if _changed(view, "codemap", token):
+            out["codemap"] = views.codemap_fig(codes, 16, row, col, title_index=i)
+        if _heavy(run, view, "edit", token):
+            out["edit"] = views.edit_view(m, xs, codes, 16, row, col, code)
+        if _heavy(run, view, "topn", n):
+            out["topn_img"], out["topn_fig"] = views.topn_views(m, x, n)
+        if _heavy(run, view, "off", tuple(off)):
+            out["off_img"], out["off_note"] = views.off_views(m, x[:128], off)
+        if _heavy(run, view, "levels", None):
+            out["levels"] = views.levels_view(m, x, codes)
+        if _heavy(run, view, "noprior", None):
+            out["no_prior"] = views.no_prior_samples(m)
+    return out
 
 
 def build() -> Panel:
@@ -105,118 +126,116 @@ def build() -> Panel:
                                 ["perplexity", "perplexity_epoch", "perplexity_top", "perplexity_epoch_top"],
                                 ["dead_codes", "dead_codes_top"]],
                   curve_titles=["total and reconstruction", "VQ and commitment (β·)", "perplexity: batch, epoch",
-                                "dead codes"], presets=PRESETS, default_steps=2000)
-    with gr.Row():
-        with gr.Column(scale=1, min_width=340):
-            panel.build_controls()
-        with gr.Column(scale=3):
-            panel.build_curves()
-            with gr.Row():
-                recon = gr.Image(label="Test inputs (rows 1, 3), reconstructions (2, 4)",
-                                 interactive=False, format="png")
-                usage = gr.Plot(label="Code usage")
-            with gr.Row():
-                proj = gr.Plot(label="Codebook and encoder outputs")
-                eq = gr.Markdown(latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
-                                                   {"left": "$", "right": "$", "display": False}])
-            with gr.Tabs():
-                with gr.Tab("Code map & edit a cell"):
-                    with gr.Row():
-                        img_idx = gr.Slider(0, views.N_TEST - 1, value=0, step=1, label="Test image #")
-                        row = gr.Number(0, precision=0, label="row")
-                        col = gr.Number(0, precision=0, label="column")
-                        code = gr.Number(0, precision=0, label="new code k")
-                        edit_btn = gr.Button("Decode with this code", variant="secondary")
-                    with gr.Row():
-                        codemap = gr.Plot(label="Map of code indices")
-                        edit_img = gr.Image(label="Input · recon · edited · |change| ×3",
-                                            interactive=False, format="png")
-                with gr.Tab("Keep the N most used codes"):
-                    top_n = gr.Slider(1, 1024, value=1024, step=1, label="Keep the N most used codes (of K)")
-                    with gr.Row():
-                        topn_img = gr.Image(label="Inputs · all codes · only the N most used", interactive=False,
-                                            format="png")
-                        topn_fig = gr.Plot(label="Error as N shrinks")
-                with gr.Tab("Switch codes off"):
-                    off = gr.Textbox(label="Codes to switch off (e.g. 3, 17, 20), then Enter", value="")
-                    off_md = gr.Markdown()
-                    off_img = gr.Image(label="The 8 images that suffer most: inputs · before · with the codes off",
-                                       interactive=False, format="png")
-                with gr.Tab("VQ-VAE-2 levels"):
-                    gr.Markdown("Tick **two levels (VQ-VAE-2)** and train. Rows: inputs · both levels · "
-                                "top zeroed · top redrawn at random · bottom zeroed · bottom redrawn at random. "
-                                "What breaks when a level is gone is what that level carries.")
-                    levels_img = gr.Image(label="What each level carries", interactive=False, format="png")
-                with gr.Tab("Sample (prior)"):
-                    gr.Markdown("A tiny causal transformer learns p(k₁…k_T) over the code maps of the training "
-                                "images (raster order; VQ-VAE-2: top map first). Sampling a map cell by cell and "
-                                "decoding it gives new images. Right: cells drawn independently, for comparison.")
-                    with gr.Row():
-                        p_steps = gr.Slider(10, 3000, value=200, step=10, label="prior steps per press")
-                        p_temp = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="temperature")
-                        p_train = gr.Button("Train prior", variant="primary")
-                        p_sample = gr.Button("Sample again")
-                    p_status = gr.Markdown("Train the VQ-VAE, then press **Train prior**.")
-                    with gr.Row():
-                        p_curve = gr.Plot(label="Prior loss")
-                        p_img = gr.Image(label="Samples from the prior", interactive=False, format="png")
-                        noprior = gr.Image(label="Without a prior (independent cells)", interactive=False,
-                                           format="png")
-    outs = [recon, usage, proj, eq, codemap, edit_img, topn_img, topn_fig, off_img, off_md, levels_img, noprior]
-    panel.wire(outs, render)
-    quiet = dict(show_progress="hidden")
+                                "dead codes"], presets=PRESETS, default_steps=2000, view_state=View)
+    with panel.layout():
+        with gr.Row():
+            recon = gr.Image(label="Test inputs (rows 1, 3), reconstructions (2, 4)",
+                             interactive=False, format="png")
+            usage = gr.Plot(label="Code usage")
+        with gr.Row():
+            proj = gr.Plot(label="Codebook and encoder outputs")
+            eq = gr.Markdown(latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
+                                               {"left": "$", "right": "$", "display": False}])
+        with gr.Tabs():
+            with gr.Tab("Code map & edit a cell"):
+                with gr.Row():
+                    img_idx = gr.Slider(0, views.N_TEST - 1, value=0, step=1, label="Test image #")
+                    row = gr.Number(0, precision=0, label="row")
+                    col = gr.Number(0, precision=0, label="column")
+                    code = gr.Number(0, precision=0, label="new code k")
+                    edit_btn = gr.Button("Decode with this code", variant="secondary")
+                with gr.Row():
+                    codemap = gr.Plot(label="Map of code indices")
+                    edit_img = gr.Image(label="Input · recon · edited · |change| ×3",
+                                        interactive=False, format="png")
+            with gr.Tab("Keep the N most used codes"):
+                top_n = gr.Slider(1, 1024, value=1024, step=1, label="Keep the N most used codes (of K)")
+                with gr.Row():
+                    topn_img = gr.Image(label="Inputs · all codes · only the N most used", interactive=False,
+                                        format="png")
+                    topn_fig = gr.Plot(label="Error as N shrinks")
+            with gr.Tab("Switch codes off"):
+                off = gr.Textbox(label="Codes to switch off (e.g. 3, 17, 20), then Enter", value="")
+                off_md = gr.Markdown()
+                off_img = gr.Image(label="The 8 images that suffer most: inputs · before · with the codes off",
+                                   interactive=False, format="png")
+            with gr.Tab("VQ-VAE-2 levels"):
+                gr.Markdown("Tick **two levels (VQ-VAE-2)** and train. Rows: inputs · both levels · "
+                            "top zeroed · top redrawn at random · bottom zeroed · bottom redrawn at random. "
+                            "What breaks when a level is gone is what that level carries.")
+                levels_img = gr.Image(label="What each level carries", interactive=False, format="png")
+            with gr.Tab("Sample (prior)"):
+                gr.Markdown("A tiny causal transformer learns p(k₁…k_T) over the code maps of the training "
+                            "images (raster order; VQ-VAE-2: top map first). Sampling a map cell by cell and "
+                            "decoding it gives new images. Right: cells drawn independently, for comparison.")
+                with gr.Row():
+                    p_steps = gr.Slider(10, 3000, value=200, step=10, label="prior steps per press")
+                    p_temp = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="temperature")
+                    p_train = gr.Button("Train prior", variant="primary")
+                    p_sample = gr.Button("Sample again")
+                p_status = gr.Markdown("Train the VQ-VAE, then press **Train prior**.")
+                with gr.Row():
+                    p_curve = gr.Plot(label="Prior loss")
+                    p_img = gr.Image(label="Samples from the prior", interactive=False, format="png")
+                    noprior = gr.Image(label="Without a prior (independent cells)", interactive=False,
+                                       format="png")
+    panel.wire(dict(recon=recon, usage=usage, projection=proj, equation=eq, codemap=codemap, edit=edit_img,
+                    topn_img=topn_img, topn_fig=topn_fig, off_img=off_img, off_note=off_md, levels=levels_img,
+                    no_prior=noprior), render)
 
-    def set_image(run: Run, i):
-        run.ui["edit"] = (int(i),) + tuple(run.ui.get("edit", (0, 0, 0, 0)))[1:]
-        return render(run)
+    def set_image(run: Run, view: View, i):
+        view.edit = (int(i),) + view.edit[1:]
+        return render(run, view)
 
-    def set_edit(run: Run, i, r, c, k):
+    def set_edit(run: Run, view: View, i, r, c, k):
         with run.evaluating() as m:
             grid = m.codes(_x(run)[:1])["bottom"][0]
             edit_code_map(grid, int(r or 0), int(c or 0), int(k or 0), m.cfg.num_codes)   # ValueError if outside
-        run.ui["edit"] = (int(i), int(r or 0), int(c or 0), int(k or 0))
-        return render(run)
+        view.edit = (int(i), int(r or 0), int(c or 0), int(k or 0))
+        return render(run, view)
 
-    def set_top_n(run: Run, n):
-        run.ui["top_n"] = int(n)
-        return render(run)
+    def set_top_n(run: Run, view: View, n):
+        view.top_n = int(n)
+        return render(run, view)
 
-    def set_off(run: Run, text):
-        run.ui["off"] = views.parse_codes(text, run.cfg.num_codes)
-        return render(run)
+    def set_off(run: Run, view: View, text):
+        view.off = views.parse_codes(text, run.cfg.num_codes)
+        return render(run, view)
 
-    img_idx.release(panel.view(set_image), [panel.state, img_idx], outs, api_name="vqvae_image", **quiet)
-    edit_btn.click(panel.view(set_edit), [panel.state, img_idx, row, col, code], outs, api_name="vqvae_edit")
-    top_n.release(panel.view(set_top_n), [panel.state, top_n], outs, api_name="vqvae_top_n", **quiet)
-    off.submit(panel.view(set_off), [panel.state, off], outs, api_name="vqvae_codes_off")
+    panel.on(img_idx.release, set_image, [img_idx], api_name="vqvae_image", show_progress="hidden")
+    panel.on(edit_btn.click, set_edit, [img_idx, row, col, code], api_name="vqvae_edit")
+    panel.on(top_n.release, set_top_n, [top_n], api_name="vqvae_top_n", show_progress="hidden")
+    panel.on(off.submit, set_off, [off], api_name="vqvae_codes_off")
 
-    def train_prior(run: Run | None, steps, temperature):
-        if run is None or run.model is None:
+    def train_prior(s: Session | None, steps, temperature):
+        if s is None or s.run is None or s.run.model is None:
             raise gr.Error("Train a VQ-VAE first (press ▶ Train): the prior learns the code maps of a trained VQ-VAE.")
+        run, view = s.run, s.view
         try:
             cfg = PriorConfig(steps=int(steps), temperature=float(temperature))
             with run.evaluating() as model:
                 seqs = code_sequences(model, run.data.x[:N_PRIOR_IMAGES])   # ValueError if not trained yet
-                prior = run.ui.get("prior")
+                prior = view.prior
                 if prior is None or prior.K != model.cfg.num_codes or prior.levels != model.levels:
                     prior = CodePrior(cfg, model)
                 prior.cfg = cfg
-            run.ui["prior"] = prior
+            view.prior = prior
         except ValueError as e:
             raise gr.Error(str(e)) from None
         last = 0.0
         for step, loss in prior.fit(seqs, steps=cfg.steps):
             if time.perf_counter() - last > 0.7:
                 last = time.perf_counter()
-                yield [f"training the prior… step {step:,}, loss {loss:.3f} nats/code", views.prior_curve(prior.losses),
-                       gr.skip()]
+                yield {p_status: f"training the prior… step {step:,}, loss {loss:.3f} nats/code",
+                       p_curve: views.prior_curve(prior.losses)}
         prior.vq_steps = int(run.model.steps_done)
-        yield sample(run, temperature)
+        yield sample(s, temperature)
 
-    def sample(run: Run | None, temperature):
-        prior = None if run is None else run.ui.get("prior")
+    def sample(s: Session | None, temperature):
+        prior = None if s is None or s.run is None else s.view.prior
         if prior is None:
             raise gr.Error("Train the prior first: press Train prior (after training the VQ-VAE).")
+        run = s.run
         try:
             with run.evaluating() as m:
                 imgs = prior.sample_images(m, 32, float(temperature))
@@ -226,10 +245,9 @@ def build() -> Panel:
             " ⚠️ the VQ-VAE trained on since: press Train prior again to follow its new codes."
         msg = (f"prior: {len(prior.losses):,} steps, last loss {prior.losses[-1]:.3f} nats per code "
                f"(uniform would be {torch.log(torch.tensor(float(prior.K))):.2f}).{stale}")
-        return [msg, views.prior_curve(prior.losses), figures.grid(imgs, nrow=8)]
+        return {p_status: msg, p_curve: views.prior_curve(prior.losses), p_img: figures.grid(imgs, nrow=8)}
 
     p_train.click(train_prior, [panel.state, p_steps, p_temp], [p_status, p_curve, p_img], api_name="vqvae_prior",
-                  concurrency_limit=runs.TRAIN_SLOTS, concurrency_id="train")
+                  concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train")
     p_sample.click(sample, [panel.state, p_temp], [p_status, p_curve, p_img], api_name="vqvae_prior_sample")
     return panel
-

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from trainers.vqvae_codebook import edit_code_map, pca_2d, perplexity, top_n_mask
+from trainers.metrics import pca_shared
+from trainers.vqvae_codebook import edit_code_map, perplexity, top_n_mask
 from trainers.vqvae import Model
 
 from .. import figures
@@ -83,7 +84,7 @@ def projection_fig(m: Model, x: torch.Tensor) -> Any:
     if z.shape[0] > N_PROJ:
         z = z[torch.randperm(z.shape[0], generator=torch.Generator().manual_seed(0))[:N_PROJ].to(z.device)]
     e = m.vq_b.embedding.detach()
-    pe, pz = (a.cpu().numpy() for a in pca_2d(e, z))
+    pe, pz = pca_shared(e, z)                                       # one basis: (K, 2), (cells, 2)
     used = (m.vq_b.usage() > 0).cpu().numpy()
     ids = np.arange(len(e))
     traces = [dict(type="scatter", x=pz[:, 0], y=pz[:, 1], mode="markers", name="encoder outputs z_e",
