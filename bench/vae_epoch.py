@@ -135,6 +135,7 @@ def trainers_run(data: Dataset, model: vae.Model | None = None) -> loop.Run:
 def trainers_epoch(run: loop.Run) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, mean loss per image) of one epoch through ``loop.train``."""
     n, bs, spe = len(run.data), run.batch_size, run.steps_per_epoch
+    run.model.rng = None          # draw ε from torch's global RNG, as the plain recipe does: the same noise
     torch.manual_seed(123)
     t0, c0 = time.perf_counter(), time.process_time()
     total = 0.0

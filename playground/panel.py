@@ -9,6 +9,7 @@ that return ``{name: value}`` too. See CONTRIBUTING.md.
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import tempfile
 import time
@@ -29,6 +30,17 @@ UPLOAD = "my images (.zip / .npz)"
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
 Render = Callable[[Run, Any], dict[str, Any]]
+
+
+def as_update(value: Any) -> Any:
+    """Views and curves always go out as update dicts. In Gradio 6.31 an output that gets an update (an
+    omitted key, ``gr.skip()``, ``gr.update``) and later a *plain* value leaves a new component in the
+    session each time (+1 per cycle, ~1 MB/s while streaming, kept for the session's life); updates
+    followed by updates do not (tests/test_streaming.py reproduces both). The status line is in every
+    yield of a press, never omitted, so it stays a plain string."""
+    if isinstance(value, dict) and value.get("__type__") == "update":
+        return value
+    return gr.update(value=value)
 
 
 def _default_loader(name: str, upload: str | None) -> Dataset:
@@ -124,17 +136,24 @@ class Panel:
         if self.upload_choice:
             self.data.change(lambda d: gr.update(visible=d == self.upload_choice), self.data, self.upload,
                              api_visibility="private")
+        # Train is greyed out while its press runs (a second press would queue a whole second run);
+        # the end of the press, Stop and Reset bring it back
+        enable = dict(fn=lambda: gr.update(interactive=True), inputs=None, outputs=self.train_btn,
+                      api_visibility="private", show_progress="hidden", queue=False)
         self.train_event = self.train_btn.click(
+            lambda: gr.update(interactive=False), None, self.train_btn, api_visibility="private",
+            show_progress="hidden", queue=False).then(
             self._train_handler(fields), [self.state, self.data, self.steps, *self.form.values(), self.upload],
             [self.state, *outs], concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train",
             api_name=f"{self.family}_train", show_progress="hidden")    # the status line says "training…"
+        self.train_event.then(**enable)
         self.stop_btn.click(None, None, None, cancels=[self.train_event], api_visibility="private").then(
-            self._stopped, self.state, outs, api_visibility="private", show_progress="hidden")
+            self._stopped, self.state, outs, api_visibility="private", show_progress="hidden").then(**enable)
         self.reset_btn.click(self._reset, None, [self.state, *outs], cancels=[self.train_event],
-                             api_name=f"{self.family}_reset")
+                             api_name=f"{self.family}_reset").then(**enable)
         self.export_btn.click(self._export, self.state, self.export_file, api_name=f"{self.family}_export")
         self.import_file.upload(self._import, [self.state, self.data, self.upload, self.import_file],
-                                [self.state, *outs], api_name=f"{self.family}_import")
+                                [self.state, *outs, self.data, *self.form.values()], api_name=f"{self.family}_import")
         if self.presets:
             self.preset.change(self._preset, self.preset, [self.preset_note, self.data, *self.form.values()],
                                api_visibility="private")
@@ -162,7 +181,7 @@ class Panel:
                 values = fn(s.run, s.view, *args)
             except (ValueError, DataError) as e:
                 raise gr.Error(str(e)) from None
-            return {outputs[k]: v for k, v in values.items()}
+            return {outputs[k]: as_update(v) for k, v in values.items()}
 
         handler.__name__ = getattr(fn, "__name__", "view")
         # the API names its parameters after fn's (after run and view): /diffusion_sample takes sampler=, ...
@@ -193,14 +212,14 @@ class Panel:
         out = {self.status: self._status(run, timing, message),
                self.curves: figures.curves(run.history, self.curve_groups, self.curve_titles)}
         out.update({self.views[k]: v for k, v in self._render(run, s.view).items()})
-        return out
+        return {c: v if c is self.status else as_update(v) for c, v in out.items()}
 
     def stream(self, s: Session, steps: int) -> Iterator[dict[Any, Any]]:
         """Train ``s.run`` for ``steps`` steps: a full frame a few times a second (see :class:`Throttle`),
         the status alone in between, and a last frame that says how it ended."""
         run = s.run
         timing, throttle = Timing(run), Throttle()
-        message = "done: press **Train** to continue."
+        message, step0 = "done: press **Train** to continue.", run.step
         try:
             for _ in train(run, steps=steps, seconds=session.MAX_SECONDS):
                 due = throttle.due()
@@ -214,9 +233,9 @@ class Panel:
                 elif due == "tick":
                     yield {self.status: self._status(run, timing, "training…")}
                     throttle.ticked()
-            if timing.trained >= session.MAX_SECONDS - 1:
-                message = (f"paused after {session.MAX_SECONDS:.0f} s (the limit of one press): "
-                           f"press **Train** to continue.")
+            if run.step - step0 < steps:      # the loop ended early: the press's time limit
+                message = (f"paused at step {run.step:,} after {session.MAX_SECONDS:.0f} s (the limit of one "
+                           f"press): press **Train** to continue.")
         except Diverged as e:
             message = f"⚠️ {e}"
         t0 = time.perf_counter()
@@ -234,7 +253,8 @@ class Panel:
     def _train(self, fields: list[str], s: Session | None, data_name: str, steps: float, *values: Any):
         *settings, upload = values
         try:
-            if isinstance(steps, bool) or not isinstance(steps, (int, float)) or steps != int(steps):
+            if isinstance(steps, bool) or not isinstance(steps, (int, float)) or not math.isfinite(steps) \
+                    or steps != int(steps):
                 raise ValueError(f"Steps per Train press must be a whole number; got {steps!r}.")
             steps = int(steps)
             if not 1 <= steps <= 100_000:
@@ -279,8 +299,8 @@ class Panel:
         return self.frame(s, "stopped: press **Train** to continue.")
 
     def _reset(self) -> dict[Any, Any]:
-        return {self.state: None, self.status: "Reset: press **Train** to start a new run.", self.curves: None,
-                **{v: None for v in self.views.values()}}
+        return {self.state: None, self.status: "Reset: press **Train** to start a new run.",
+                self.curves: as_update(None), **{v: as_update(None) for v in self.views.values()}}
 
     def _export(self, s: Session | None) -> str:
         if s is None or s.run is None or s.run.model is None:
@@ -288,9 +308,10 @@ class Panel:
         from trainers import checkpoint
         with s.run.lock:
             blob = checkpoint.save(s.run)
-        path = Path(tempfile.mkdtemp(prefix="run-")) / checkpoint.filename(s.run)
+        _sweep_exports()
+        path = Path(tempfile.mkdtemp(prefix="run-", dir=_exports_dir())) / checkpoint.filename(s.run)
         path.write_bytes(blob)
-        return str(path)
+        return str(path)      # Gradio copies it into its own cache (swept by delete_cache)
 
     def _import(self, s: Session | None, data: str, upload: str | None, path: str | None):
         """Import an exported run (API: data, upload, path); uploaded data must be chosen again first."""
@@ -307,7 +328,10 @@ class Panel:
             raise gr.Error(f"That file holds a {new.family} run; open it in the {new.family} tab.")
         key = (new.data.name, None) if not new.data.name.startswith("upload:") else (data_name, upload)
         s = Session(new, self.view_state(), key)
-        return {self.state: s, **self.frame(s, f"imported a run at step {new.step}: press **Train** to continue.")}
+        # the form shows the run's data and settings, so Train continues it instead of starting afresh
+        form = {self.form[f]: as_update(getattr(new.cfg, f)) for f in self.form}
+        return {self.state: s, self.data: as_update(key[0]), **form,
+                **self.frame(s, f"imported a run at step {new.step}: press **Train** to continue.")}
 
     def _preset(self, name: str):
         if name not in self.presets:
@@ -316,3 +340,27 @@ class Panel:
         values = forms.form_updates(self.config_cls, list(self.form), overrides)
         return [f"**What to watch:** {explanation}", data_name, *values]
 
+
+EXPORT_TTL = 600.0      # seconds an export stays on disk here (Gradio serves its own copy)
+
+
+def _exports_dir() -> Path:
+    d = Path(tempfile.gettempdir()) / "playground-exports"
+    d.mkdir(exist_ok=True)
+    return d
+
+
+def _sweep_exports(now: float | None = None) -> int:
+    """Delete exports older than EXPORT_TTL (each export is a folder with one zip); returns how many."""
+    now = time.time() if now is None else now
+    gone = 0
+    for folder in _exports_dir().glob("run-*"):
+        try:
+            if now - folder.stat().st_mtime > EXPORT_TTL:
+                for f in folder.iterdir():
+                    f.unlink()
+                folder.rmdir()
+                gone += 1
+        except OSError:
+            pass                      # another request swept it first
+    return gone

@@ -95,6 +95,11 @@ def value(out):
     return out
 
 
+def plain(outputs) -> list:
+    """A whole output tuple with every update unwrapped (views and curves arrive as updates)."""
+    return [value(o) for o in outputs]
+
+
 def plot_json(plot) -> dict:
     """A gr.Plot output (or an update carrying one) as the plotly figure: ``{"data": [...], "layout": {...}}``."""
     p = value(plot)
@@ -170,7 +175,7 @@ def assert_bad_input_refused(client, train, change: dict, message, *, steps: int
         assert message.lower() in text.lower(), f"expected {message!r} in: {text[:500]}"
     assert "Traceback" not in text
     final = train(client, steps=steps).result(timeout=240)
-    assert "done" in final[0] and step_of(final[0]) == steps, final[0]
+    assert "done" in value(final[0]) and step_of(final[0]) == steps, final[0]
     assert any(t.get("x") for t in plot_json(final[1])["data"]), "the good run drew no curves"
     return final
 
@@ -216,7 +221,7 @@ def digits():
     return data.load("digits")
 
 
-def step_of(status: str) -> int:
-    """The step number in a tab's status line ("cpu · step 1,234 · ..."), or -1."""
-    m = re.search(r"step ([\d,]+)", status)
+def step_of(status) -> int:
+    """The step number in a tab's status line ("cpu · step 1,234 · ..."; a string or an update), or -1."""
+    m = re.search(r"step ([\d,]+)", str(value(status) or ""))
     return int(m.group(1).replace(",", "")) if m else -1

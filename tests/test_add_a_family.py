@@ -17,7 +17,7 @@ import trainers
 from trainers.base import Batch, ConfigBase, GenerativeModel, param
 from trainers.loop import Run
 
-from conftest import step_of
+from conftest import step_of, value
 
 
 # ----------------------------------------------------------------------------- the family (trainers side)
@@ -98,7 +98,7 @@ def test_a_family_defined_here_trains_exports_and_imports_through_the_generic_pa
     assert params == ["data", "steps", "code", "noise", "lr", "batch_size", "seed", "upload"]
     status, curves, recon = client.predict(data="digits", steps=30, code=6, noise=0.1, lr=0.01, batch_size=32,
                                            seed=3, api_name="/toy_train")
-    assert step_of(status) == 30 and "done" in status
+    assert step_of(status) == 30 and "done" in value(status)
     assert recon and curves
     again = client.predict(data="digits", steps=10, code=6, noise=0.1, lr=0.005, batch_size=32, seed=3,
                            api_name="/toy_train")
@@ -106,7 +106,12 @@ def test_a_family_defined_here_trains_exports_and_imports_through_the_generic_pa
     exported = client.predict(api_name="/toy_export")
     fresh = Client(toy_app, verbose=False)
     imported = fresh.predict(data="digits", upload=None, path=handle_file(exported), api_name="/toy_import")
-    assert "imported a run at step 40" in imported[0]
+    assert "imported a run at step 40" in value(imported[0])
+    data, *settings = [value(v) for v in imported[3:]]             # the form now shows the run's data and settings ...
+    assert data == "digits" and settings == [6, 0.1, 0.005, 32, 3]
+    cont = fresh.predict(data=data, steps=5, **dict(zip(["code", "noise", "lr", "batch_size", "seed"], settings)),
+                         api_name="/toy_train")
+    assert step_of(cont[0]) == 45              # ... so Train continues the imported run
     with pytest.raises(Exception, match="maximum value 32"):
         client.predict(data="digits", steps=5, code=99, noise=0.0, lr=0.01, batch_size=32, seed=0,
                        api_name="/toy_train")

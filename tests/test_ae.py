@@ -106,6 +106,44 @@ def test_sparse_loss_terms_are_wired_to_the_codes():
     assert torch.allclose(out1["frac_zero"], (h1 < ae.ZERO_TOL).float().mean())
 
 
+def test_l1_penalty_gradient_is_weight_times_sign_of_h_through_the_encoder():
+    """The L1 penalty's gradient, isolated as ∇(loss with weight w) − ∇(loss with weight 0) on the same
+    network: w·sign(h)/B at the code's pre-activation, and autograd of a hand-written penalty at the weights."""
+    torch.manual_seed(0)
+    base = dict(variant="sparse", sparsity="l1", latent_dim=6, hidden=16)
+    model = ae.Model(ae.Config(l1=0.7, **base), (1, 8, 8)).double()
+    x = torch.rand(10, 1, 8, 8, dtype=torch.float64)
+    grabbed = []
+
+    def keep(_m, _i, out):                                         # the pre-activation a, with its gradient
+        out.retain_grad()
+        grabbed.append(out)
+
+    model.encoder.register_forward_hook(keep)
+    params = list(model.parameters())
+
+    def grads(w):
+        model.cfg = ae.Config(l1=w, **base)
+        model.zero_grad()
+        model.loss(Batch(x))["loss"].backward()
+        return grabbed[-1].grad.clone(), [p.grad.clone() for p in params]
+
+    a_grad_w, p_grad_w = grads(0.7)
+    a_grad_0, p_grad_0 = grads(0.0)
+    a = grabbed[-1].detach()
+    h = torch.relu(a)
+    assert 0 < int((h > 0).sum()) < h.numel()                     # some units on, some off
+    torch.testing.assert_close(a_grad_w - a_grad_0, 0.7 * torch.sign(h) / x.shape[0])
+    # the same gradient at every weight, by autograd of the penalty written by hand
+    model.zero_grad()
+    lin1, lin2 = model.encoder[0], model.encoder[2]
+    hand = 0.7 * torch.relu(lin2(torch.relu(lin1(x.flatten(1))))).abs().sum(1).mean()
+    want = torch.autograd.grad(hand, params, allow_unused=True)
+    for p, gw, g0, gh in zip(params, p_grad_w, p_grad_0, want):
+        torch.testing.assert_close(gw - g0, torch.zeros_like(p) if gh is None else gh)
+    assert any(gh is None for gh in want) and any(gh is not None and gh.abs().sum() > 0 for gh in want)
+
+
 # ----------------------------------------------------------------------------- training outcomes
 @pytest.mark.parametrize("kw", [dict(), dict(variant="denoising", noise="gaussian"),
                                 dict(variant="sparse"), dict(variant="sparse", sparsity="l1"),

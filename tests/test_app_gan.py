@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from gradio_client import handle_file
 
-from conftest import assert_bad_input_refused, plot_json, step_of, stream_until, submit_train, value
+from conftest import assert_bad_input_refused, plot_json, step_of, stream_until, submit_train, value, plain
 
 SETTINGS = dict(objective="non-saturating", arch="mlp", z_dim=16, hidden=64, width=16, lr_d=1e-3, lr_g=1e-3,
                 n_critic=1, gp_lambda=10.0, clip=0.01, spectral_norm=False, feature_matching=False,
-                minibatch_std=False, batch_size=64, seed=0, mapping_layers=2, beta1=0.5)
+                minibatch_std=False, minibatch_disc=False, batch_size=64, seed=0, mapping_layers=2, beta1=0.5)
 UPLOAD = "my points (.csv) or images (.zip / .npz)"
 
 
@@ -22,7 +22,7 @@ def train(client, steps=100_000, data="ring of 8", upload=None, **kw):
 def test_2d_mode_streams_the_lab_then_stop_keeps_the_model(client):
     job = train(client, objective="wgan-gp", n_critic=2)
     out = stream_until(job, lambda o: step_of(o[0]) >= 20 and value(o[2]) is not None, timeout=240)
-    status, curves, lab, readout, grid, scores = out
+    status, curves, lab, readout, grid, scores = plain(out)
     assert "steps/s" in status
     fig = plot_json(lab)
     kinds = [t["type"] for t in fig["data"]]
@@ -44,7 +44,7 @@ def test_2d_mode_streams_the_lab_then_stop_keeps_the_model(client):
 
 def test_image_mode_streams_a_fixed_noise_grid_and_score_histograms(client):
     final = train(client, steps=15, data="digits", arch="dcgan", z_dim=16).result(timeout=300)
-    status, curves, lab, readout, grid, scores = final
+    status, curves, lab, readout, grid, scores = plain(final)
     assert "done" in status and step_of(status) == 15
     assert value(lab) is None
     assert value(grid), "no sample grid"
@@ -61,7 +61,7 @@ def test_uploaded_points_train(client, tmp_path):
     job = train(client, steps=10, data=UPLOAD, upload=handle_file(str(p)))
     final = job.result(timeout=240)
     assert "done" in final[0] and "uploaded points" in job.outputs()[0][0]
-    assert "n/a" in final[3]
+    assert "n/a" in value(final[3])
 
 
 @pytest.mark.parametrize("change, message", [
@@ -69,6 +69,7 @@ def test_uploaded_points_train(client, tmp_path):
     (dict(objective="lsgan"), "must be one of|list of choices"),
     (dict(arch="dcgan"), "2D points"),
     (dict(objective="wgan", spectral_norm=True), "clipping"),
+    (dict(objective="wgan-gp", minibatch_disc=True), "per-sample gradient"),
     (dict(csv="x,y\n1,2\nfoo,bar\n"), "Line 3"),
     (dict(csv="1,2\n3,4\n"), "at least 10"),
 ])
@@ -96,3 +97,41 @@ def test_a_drawing_becomes_points_the_loader_accepts():
         drawing_to_csv({"composite": np.zeros((50, 50, 4), np.uint8)})
     with pytest.raises(DataError, match="Draw"):
         drawing_to_csv({"composite": None})
+
+
+def test_choosing_an_objective_brings_its_papers_settings_into_the_form():
+    import gradio as gr
+    from playground.tabs import gan
+    from trainers.gan import paper_settings
+    with gr.Blocks() as demo:
+        panel = gan.build()
+    objective = panel.form["objective"]
+    wired = [fn for fn in demo.fns.values() if (objective._id, "input") in fn.targets]
+    assert len(wired) == 1 and wired[0].api_visibility == "private"
+    assert [o._id for o in wired[0].outputs] == [panel.form[k]._id for k in gan.PAPER_FIELDS]
+    for name in ("wgan-gp", "wgan", "non-saturating"):
+        want = paper_settings(name)
+        assert wired[0].fn(name) == [want[k] for k in gan.PAPER_FIELDS]
+    # `input` (a person's choice), not `change`: a preset or an imported run sets the objective with its own
+    # settings, and nothing that fires on the objective's `change` may overwrite them
+    changed = [fn for fn in demo.fns.values() if (objective._id, "change") in fn.targets]
+    assert all(o._id not in {panel.form[k]._id for k in gan.PAPER_FIELDS} for fn in changed for o in fn.outputs)
+
+
+def test_the_readout_states_the_modes_covered_rule():
+    import torch
+    from playground.tabs.gan import _readout
+    from trainers import data
+    from trainers.gan_metrics import mode_coverage
+    cov = mode_coverage(torch.randn(2500, 2), data.mode_centers("ring of 8"), data.MODE_STD["ring of 8"])
+    text = _readout(cov)
+    assert "0 / 8" in text and "≥ 105" in text and "a third of its fair share" in text
+    assert "VEEGAN" in text and "within 3σ" in text
+
+
+def test_the_page_says_clipping_gives_some_k_not_1_lipschitz():
+    from playground.tabs.gan import EQUATION, NOTES
+    from trainers.gan import Config
+    text = EQUATION + NOTES["wgan"] + " ".join(f.metadata["help"] for f in Config.__dataclass_fields__.values())
+    assert "K-Lipschitz" in text and "$K$-Lipschitz" in EQUATION
+    assert "1-Lipschitz\n(clipping" not in EQUATION and "kept 1-Lipschitz" not in text

@@ -158,6 +158,43 @@ def test_bce_on_logits_equals_the_plain_recipe(digits):
     torch.testing.assert_close(out["recon"], recon.detach() / 32, rtol=1e-5, atol=1e-4)
 
 
+def test_mse_mode_is_a_unit_gaussian_likelihood_without_its_constant(digits):
+    """recon (MSE) = −log N(x; x̂, I) − D/2·log 2π per image, against torch.distributions, with the same z."""
+    model = vae.Model(vae.Config(recon="mse", latent_dim=4, hidden=32), digits.shape)
+    x = digits.x[:16]
+    model.rng = torch.Generator().manual_seed(5)
+    out = model.loss(Batch(x))
+    eps = torch.randn((16, 4), generator=torch.Generator().manual_seed(5))   # the run's draw, repeated
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+        x_hat = model.decode_logits(mu + torch.exp(0.5 * logvar) * eps)
+        log_lik = Normal(x_hat, 1.0).log_prob(x).flatten(1).sum(1)            # (B,)  log N(x; x̂, I)
+        kl = kl_divergence(Normal(mu, torch.exp(0.5 * logvar)), Normal(0.0, 1.0)).sum(1)
+    D = x[0].numel()
+    const = D / 2 * math.log(2 * math.pi)
+    torch.testing.assert_close(out["recon"], (-log_lik).mean() - const, rtol=1e-5, atol=1e-4)
+    torch.testing.assert_close(out["neg_elbo"], (kl - log_lik).mean() - const, rtol=1e-5, atol=1e-4)
+    # the page says so, with the constant's value for 8×8 digits and 28×28 MNIST
+    from playground.tabs.vae import EQUATION
+    assert r"\sigma=1" in EQUATION and r"\tfrac{D}{2}\log 2\pi" in EQUATION
+    for pixels in (64, 784):
+        assert f"{pixels / 2 * math.log(2 * math.pi):.1f}" in EQUATION
+
+
+def test_cvae_prior_is_the_standard_normal_for_every_label(digits):
+    model = vae.Model(vae.Config(conditional=True, latent_dim=3, hidden=32), digits.shape, 10)
+    x = digits.x[:8]
+    for label in (0, 7):
+        y = torch.full((8,), label)
+        out = model.loss(Batch(x, y))
+        with torch.no_grad():
+            mu, logvar = model.encode(x, y)
+        want = kl_divergence(Normal(mu, torch.exp(0.5 * logvar)), Normal(0.0, 1.0)).sum(1).mean()
+        torch.testing.assert_close(out["kl"], want, rtol=1e-5, atol=1e-6)
+    from playground.tabs.vae import EQUATION
+    assert r"p(z\mid y)=\mathcal{N}(0,I)" in EQUATION
+
+
 # ----------------------------------------------------------------------------- shapes
 @pytest.mark.parametrize("arch", ["mlp", "conv"])
 @pytest.mark.parametrize("conditional", [False, True])
@@ -255,6 +292,14 @@ def test_short_run_on_digits_lowers_the_loss(digits):
     assert len(run.history.epochs) == run.epoch
     xs, ys = run.history.series("total")
     assert len(xs) == len(ys) == 150
+
+
+def test_held_out_loss_leaves_the_runs_noise_alone(digits):
+    run = loop.Run("vae", vae.Config(hidden=32), digits)
+    before = run.model.rng.get_state()
+    with run.evaluating() as m:
+        m.test_loss(digits.x_test)
+    assert torch.equal(run.model.rng.get_state(), before)        # the next training steps draw the same noise
 
 
 def test_absurd_learning_rate_diverges_and_keeps_finite_weights(digits):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -66,6 +67,70 @@ def test_model_gradient_at_encoder_output_equals_gradient_at_quantised_output(di
     assert model.vq_b.embedding.grad is not None and model.vq_b.embedding.grad.abs().sum() > 0
 
 
+# ----------------------------------------------------------------------------- eq. 12: terms, normalisation, stop-gradients
+def test_loss_terms_are_the_per_element_means_the_page_writes(digits):
+    from playground.tabs import vqvae as tab, vqvae_views as views
+    torch.manual_seed(0)
+    model = Model(Config(update="loss", beta=0.4, width=8), digits.shape)
+    grabbed = {}
+    model.pre_b.register_forward_hook(lambda _m, _i, out: grabbed.__setitem__("z_e", out.detach()))
+    x = digits.x[:16]
+    out = model.loss(Batch(x))
+    z_e = grabbed["z_e"]                                               # (B, D, h, w)
+    B, D, h, w = z_e.shape
+    C, H, W = digits.shape
+    # eq. 11 by brute force, then eq. 12's squared norms by hand
+    e = model.vq_b.embedding.detach()
+    flat = z_e.permute(0, 2, 3, 1).reshape(-1, D)
+    e_k = e[torch.cdist(flat, e).argmin(1)]                            # (B·h·w, D)
+    x_hat = model.decode_quantized({"bottom": e_k.view(B, h, w, D).permute(0, 3, 1, 2)})
+    sq = (flat - e_k).pow(2).sum()                                     # Σ_images ‖z_e − e_k‖²
+    torch.testing.assert_close(out["recon"], ((x - x_hat).pow(2).sum() / (B * C * H * W)).detach(),
+                               rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(out["vq"], sq / (B * h * w * D), rtol=1e-5, atol=1e-8)
+    torch.testing.assert_close(out["commit"], 0.4 * sq / (B * h * w * D), rtol=1e-5, atol=1e-8)
+    torch.testing.assert_close(out["loss"].detach(), out["recon"] + out["vq"] + out["commit"])
+    assert h * w * D == 4 * C * H * W                  # why it matters on digits: plain norms would weigh VQ 4×
+    # every form of eq. 12 the page shows carries the same normalisation as the code
+    for text in (tab.EQUATION, views.EQ12, views.EQ13):
+        norms = re.findall(r"(\\tfrac\{1\}\{\w+\})?\\\|([^|]*)\\\|\^2", text)
+        assert norms, text
+        for frac, inside in norms:
+            want = r"\tfrac{1}{CHW}" if inside.startswith("x-D") else r"\tfrac{1}{hwD}"
+            assert frac == want, (inside, frac, text)
+    assert "mean over its elements" in tab.EQUATION
+
+
+def test_commitment_term_does_not_reach_the_codebook_nor_the_vq_term_the_encoder(digits):
+    torch.manual_seed(0)
+    model = Model(Config(update="loss", width=8), digits.shape)
+    x = digits.x[:32]
+    encoder = [p for n, p in model.named_parameters() if n.startswith(("enc.", "pre_b."))]
+    book = model.vq_b.embedding
+    assert encoder and book.requires_grad
+
+    def grads(term, params):
+        gs = torch.autograd.grad(term, params, retain_graph=True, allow_unused=True)
+        return [torch.zeros_like(p) if g is None else g for g, p in zip(gs, params)]
+
+    _, q, _ = model.forward_levels(x)
+    qb = q["bottom"]
+    # the commitment term: nothing reaches the codebook, something reaches the encoder
+    assert grads(qb.commit, [book])[0].abs().max() == 0
+    assert sum(float(g.abs().sum()) for g in grads(qb.commit, encoder)) > 0
+    # the VQ term: the other way round
+    assert all(float(g.abs().max()) == 0 for g in grads(qb.vq, encoder))
+    assert grads(qb.vq, [book])[0].abs().sum() > 0
+    # so the whole loss moves the codebook by the VQ term alone: ∂/∂e_i = 2 Σ_{j→i} (e_i − z_j) / (N·D)
+    model.zero_grad()
+    out = model.loss(Batch(x))
+    out["loss"].backward()
+    flat, idx = qb.flat, qb.indices.flatten()
+    N, D = flat.shape
+    want = torch.zeros_like(book).index_add_(0, idx, 2 * (book.detach()[idx] - flat) / (N * D))
+    torch.testing.assert_close(book.grad, want, rtol=1e-4, atol=1e-9)
+
+
 # ----------------------------------------------------------------------------- eq. 13
 def test_one_ema_update_matches_eq13_by_hand():
     vq = VectorQuantizer(2, 2, update="ema", gamma=0.5)
@@ -80,6 +145,38 @@ def test_one_ema_update_matches_eq13_by_hand():
     assert torch.allclose(vq.ema_N, torch.tensor([1.0, 1.5]))
     assert torch.allclose(vq.ema_m, torch.tensor([[0.05, 0.0], [1.6, 1.6]]))
     assert torch.allclose(vq.embedding, torch.tensor([[0.05, 0.0], [1.6 / 1.5, 1.6 / 1.5]]))
+
+
+def test_several_ema_updates_match_a_hand_loop_of_eq13():
+    """Five steps of eq. 13 through after_step (no restarts) against plain Python lists. There is no
+    Laplace smoothing: e_i = m_i / N_i exactly, and a code no cell picks keeps its place (m and N decay alike)."""
+    g = torch.Generator().manual_seed(0)
+    K, D, gamma = 4, 2, 0.8
+    vq = VectorQuantizer(K, D, update="ema", gamma=gamma, restart=False)
+    e0 = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]             # code 3 sits far away: never chosen
+    vq.embedding.copy_(torch.tensor(e0))
+    vq.ema_m.copy_(vq.embedding)
+    vq.ema_N.fill_(1.0)
+    N, m, e = [1.0] * K, [list(r) for r in e0], [list(r) for r in e0]
+    for step in range(5):
+        z = torch.rand(6 + step, D, generator=g) * 1.2 - 0.1          # a batch of encoder outputs
+        rows = z.tolist()
+        # eq. 11 by hand
+        idx = [min(range(K), key=lambda i: sum((a - b) ** 2 for a, b in zip(r, e[i]))) for r in rows]
+        for i in range(K):                                             # eq. 13 by hand
+            n_i = sum(1 for k in idx if k == i)
+            s_i = [sum(r[d] for r, k in zip(rows, idx) if k == i) for d in range(D)]
+            N[i] = gamma * N[i] + (1 - gamma) * n_i
+            m[i] = [gamma * m[i][d] + (1 - gamma) * s_i[d] for d in range(D)]
+            e[i] = [m[i][d] / N[i] for d in range(D)]
+        got = vq.nearest(z)
+        assert got.tolist() == idx, step
+        vq.after_step(z, got)
+        torch.testing.assert_close(vq.ema_N, torch.tensor(N), rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(vq.ema_m, torch.tensor(m), rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(vq.embedding, torch.tensor(e), rtol=1e-5, atol=1e-6)
+    assert 3 not in idx and vq.embedding[3].tolist() == [5.0, 5.0]
+    assert len(set(idx)) >= 2                          # the hand loop moved more than one code
 
 
 def test_ema_codebook_is_not_an_optimised_parameter(digits):
@@ -262,8 +359,13 @@ def test_prior_learns_code_maps_and_samples_images(trained, digits):
     # better than coding each cell independently by its frequency (the unigram entropy)
     p = torch.bincount(seqs.flatten(), minlength=32).float()
     assert nll < torch.distributions.Categorical(probs=p / p.sum()).entropy().item()
+    torch.manual_seed(5)
     imgs = prior.sample_images(run.model, 6, temperature=0.8)
-    assert imgs.shape == (6, 1, 8, 8) and 0 <= imgs.min() and imgs.max() <= 1
+    torch.manual_seed(5)
+    drawn = prior.split(prior.sample_seq(6, 0.8))                      # the same draw of code maps
+    assert imgs.shape == (6, 1, 8, 8) and drawn["bottom"].shape == (6, 4, 4)
+    torch.testing.assert_close(imgs, run.model.decode_codes(drawn), rtol=0, atol=0)   # images = decoded maps
+    assert len({tuple(c.flatten().tolist()) for c in drawn["bottom"]}) > 1             # and they differ
 
 
 def test_prior_before_any_vqvae_raises(digits):

@@ -7,7 +7,7 @@ Sampling (eq. 11): x_T ~ N(0, I), then x_{t−1} = (x_t − β_t/√(1 − ᾱ_t
 DDPM, DDIM), which returns x_{t−1} and x̂_0. :meth:`Model.sampler` builds one from the config.
 Guidance (seed 004 §3.2 names classifier guidance; this is its classifier-free form, Ho & Salimans 2022):
 the label is dropped with probability p_uncond while training, and at sampling
-ε̂ = ε_θ(x_t, ∅) + w · (ε_θ(x_t, y) − ε_θ(x_t, ∅)); w = 1 is the plain conditional model, w > 1 sharpens.
+ε̂ = ε_θ(x_t, ∅) + w · (ε_θ(x_t, y) − ε_θ(x_t, ∅)); w = 1 is the plain conditional model, w > 1 narrows each class.
 
 Images are mapped from [0, 1] to [−1, 1] (the scale the schedule assumes); 2D points are already ~unit scale.
 The reverse process keeps every frame (x_t, ε̂, x̂_0, and in 2D ε̂ on a grid) so a UI can scrub without recomputing.
@@ -31,21 +31,25 @@ MAX_SAMPLES = 4096
 class Config(ConfigBase):
     T: int = param(100, "Number of diffusion steps T: more steps, finer noise levels, slower sampling.",
                    lo=T_MIN, hi=T_MAX, step=1, label="diffusion steps T")
-    schedule: str = param("cosine", "Noise schedule β_t: Ho et al.'s linear one or Nichol & Dhariwal's cosine one.",
+    schedule: str = param("cosine", "Noise schedule β_t: Ho et al.'s linear one (10⁻⁴ to 0.02 at T = 1000, the "
+                          "range scaled by 1000/T as Nichol & Dhariwal do; clipped at 0.999, which cuts the last "
+                          "β's when T ≤ 20) or Nichol & Dhariwal's cosine one.",
                           choices=("linear", "cosine"), label="noise schedule")
     variance: str = param("beta_tilde", "σ_t² of the reverse step (eq. 11): the posterior's β̃_t or β_t itself.",
                           choices=VARIANCES, label="reverse-step variance", advanced=True,
                           live=True)
     clip_x0: bool = param(True, "At each sampling step, clip the predicted clean sample x̂₀ to the range of the "
-                          "training data (Ho et al. clip images to [−1, 1]): keeps early or strongly guided "
-                          "samples from flying off.", label="clip x̂₀ when sampling", advanced=True, live=True)
+                          "training data (Ho et al. clip images to [−1, 1]; 2D points: their range + 10% each side): "
+                          "keeps early or strongly guided samples from flying off. The first step needs it most: "
+                          "there x̂₀ divides ε̂'s error by √ᾱ_T (cosine, T = 100: 1/2000).",
+                          label="clip x̂₀ when sampling", advanced=True, live=True)
     conditional: bool = param(False, "Class-conditional model, trained for classifier-free guidance.",
                               label="class-conditional (guidance)")
     p_uncond: float = param(0.1, "Classifier-free guidance: how often the label is hidden while training.",
                             lo=0.0, hi=0.9, step=0.05, label="label dropout", advanced=True, live=True)
     guidance: float = param(2.0, "Guidance scale w at sampling: 0 ignores the label, 1 is plain conditional, "
-                            ">1 trades diversity for fidelity.", lo=0.0, hi=10.0, step=0.1, label="guidance scale",
-                            live=True)
+                            ">1 narrows each class; past w ≈ 1–2 samples also drift off the class's data.",
+                            lo=0.0, hi=10.0, step=0.1, label="guidance scale", live=True)
     hidden: int = param(128, "Width of the 2D model's MLP.", lo=16, hi=1024, step=16, label="hidden units (2D)")
     layers: int = param(3, "Residual blocks of the 2D model's MLP.", lo=1, hi=8, step=1, label="MLP blocks (2D)")
     width: int = param(32, "Channels at the U-Net's top level (images); it doubles once going down.",

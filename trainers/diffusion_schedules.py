@@ -21,12 +21,17 @@ BETA_MAX = 0.999          # Nichol & Dhariwal clip β_t here so the last steps s
 COSINE_S = 0.008          # their offset s: keeps β_1 from being vanishingly small
 
 
-def linear_betas(T: int) -> Tensor:
-    """Ho et al.'s linear β from 1e-4 to 0.02 over 1000 steps, rescaled by 1000/T (Nichol & Dhariwal)
-    so that a short chain still ends in noise; clipped at 0.999 (matters only for T < 50)."""
+def linear_betas_raw(T: int) -> Tensor:
+    """Ho et al.'s linear β from 1e-4 to 0.02 over 1000 steps, the range scaled by 1000/T as Nichol & Dhariwal
+    (2021, improved-diffusion's ``get_named_beta_schedule``) do so that a short chain still ends in noise:
+    β_t from 0.1/T to 20/T, before any clipping (its top exceeds 1 for T < 20)."""
     scale = 1000.0 / T
-    betas = torch.linspace(1e-4 * scale, 0.02 * scale, T, dtype=torch.float64)
-    return betas.clamp(max=BETA_MAX)
+    return torch.linspace(1e-4 * scale, 0.02 * scale, T, dtype=torch.float64)
+
+
+def linear_betas(T: int) -> Tensor:
+    """:func:`linear_betas_raw` clipped at 0.999; the clip bites for T ≤ 20 (T = 10: the last 5 of 10 β's)."""
+    return linear_betas_raw(T).clamp(max=BETA_MAX)
 
 
 def cosine_alpha_bar(t: Tensor | float, T: int, s: float = COSINE_S) -> Tensor:
@@ -36,11 +41,15 @@ def cosine_alpha_bar(t: Tensor | float, T: int, s: float = COSINE_S) -> Tensor:
     return f(t) / f(torch.zeros((), dtype=torch.float64))
 
 
-def cosine_betas(T: int) -> Tensor:
-    """β_t = 1 − ᾱ(t)/ᾱ(t−1), clipped at 0.999 (their eq. below 17), paper t = 1 … T."""
+def cosine_betas_raw(T: int) -> Tensor:
+    """β_t = 1 − ᾱ(t)/ᾱ(t−1), paper t = 1 … T, before clipping (the last one is 1: ᾱ(T) = 0)."""
     t = torch.arange(1, T + 1, dtype=torch.float64)
-    betas = 1 - cosine_alpha_bar(t, T) / cosine_alpha_bar(t - 1, T)
-    return betas.clamp(max=BETA_MAX)
+    return 1 - cosine_alpha_bar(t, T) / cosine_alpha_bar(t - 1, T)
+
+
+def cosine_betas(T: int) -> Tensor:
+    """:func:`cosine_betas_raw` clipped at 0.999 (their eq. below 17); only the last step is clipped."""
+    return cosine_betas_raw(T).clamp(max=BETA_MAX)
 
 
 class Schedule:
@@ -53,7 +62,9 @@ class Schedule:
         if kind not in KINDS:
             raise ValueError(f"The noise schedule must be one of {', '.join(KINDS)}; got {kind!r}.")
         self.T, self.kind = T, kind
-        betas = linear_betas(T) if kind == "linear" else cosine_betas(T)           # (T,) float64
+        raw = linear_betas_raw(T) if kind == "linear" else cosine_betas_raw(T)      # (T,) float64
+        betas = raw.clamp(max=BETA_MAX)
+        self.n_clipped = int((raw > BETA_MAX).sum())      # how many β_t hit the 0.999 ceiling (for the page)
         alphas = 1 - betas
         alpha_bar = torch.cumprod(alphas, 0)
         alpha_bar_prev = torch.cat([torch.ones(1, dtype=torch.float64), alpha_bar[:-1]])

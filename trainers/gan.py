@@ -7,11 +7,14 @@ D outputs a logit (or a critic value) per sample; with σ the sigmoid, D(x) = σ
   wgan-gp         (eq. 6)  L_D = D(G(z)) − D(x) + λ(‖∇D(x̂)‖₂ − 1)²         L_G = −D(G(z))
   hinge (+SN)              L_D = max(0, 1 − D(x)) + max(0, 1 + D(G(z)))   L_G = −D(G(z))
 Every loss is a batch mean. Tricks of §2.2: TTUR (lr_d ≠ lr_g), n_critic D steps per G step,
-feature matching, minibatch std, spectral norm.
+feature matching, minibatch std (ProGAN), minibatch discrimination (Salimans et al.), spectral norm.
+Each objective comes with its paper's optimiser settings: :func:`paper_settings`, ``Config.for_objective``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -24,10 +27,35 @@ from .layers import conv_ok
 OBJECTIVES = ("non-saturating", "minimax", "wgan", "wgan-gp", "hinge")
 WASSERSTEIN = ("wgan", "wgan-gp")
 
+# Each objective's optimiser settings, from its paper, with learning rates ×10 for the small 2D MLPs of a
+# live demo (the papers train for 10⁵ steps; here a couple of thousand must do). β₂ and the optimiser
+# itself follow from the objective (configure_optimizers).
+_GAN = dict(lr_d=1e-3, lr_g=1e-3, beta1=0.5, n_critic=1, gp_lambda=10.0, clip=0.01)   # DCGAN: β₁ 0.5, α 2e-4 ×5
+PAPER_SETTINGS: dict[str, dict[str, Any]] = {
+    "non-saturating": _GAN,
+    "minimax": _GAN,
+    "hinge": _GAN,
+    # Arjovsky et al. (2017), Alg. 1: RMSProp, α = 5e-5, c = 0.01, n_critic = 5
+    "wgan": dict(lr_d=5e-4, lr_g=5e-4, beta1=0.5, n_critic=5, gp_lambda=10.0, clip=0.01),
+    # Gulrajani et al. (2017), Alg. 1: Adam α = 1e-4, β = (0, 0.9), n_critic = 5; λ = 0.1, the value their
+    # released code uses for 2D toy data (gan_toy.py; with λ = 10 the ring takes ~2,500 steps, not ~1,750)
+    "wgan-gp": dict(lr_d=1e-3, lr_g=1e-3, beta1=0.0, n_critic=5, gp_lambda=0.1, clip=0.01),
+}
+
+
+def paper_settings(objective: str) -> dict[str, Any]:
+    """The settings that come with ``objective`` (its paper's n_critic, optimiser and learning rates):
+    ``Config(**paper_settings("wgan-gp"))``, or ``Config.for_objective("wgan-gp", hidden=64)``."""
+    if objective not in PAPER_SETTINGS:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}.")
+    return {"objective": objective, **PAPER_SETTINGS[objective]}
+
+
 @dataclass
 class Config(ConfigBase):
     objective: str = param("non-saturating", "The game: minimax and non-saturating (eq. 5), WGAN with weight "
-                           "clipping, WGAN-GP (eq. 6 + gradient penalty) or hinge loss with spectral norm.",
+                           "clipping, WGAN-GP (eq. 6 + gradient penalty) or hinge loss with spectral norm. "
+                           "Choosing one brings its paper's D steps, optimiser and learning rates.",
                            choices=OBJECTIVES, label="objective")
     arch: str = param("mlp", "Networks: MLP (2D points or small images), DCGAN (conv + BatchNorm + LeakyReLU) "
                       "or a StyleGAN-style generator (mapping z→w, modulated convs, noise) with a DCGAN D.",
@@ -38,15 +66,19 @@ class Config(ConfigBase):
                        label="conv width")
     mapping_layers: int = param(2, "Layers of StyleGAN's mapping network z→w.", lo=1, hi=8, step=1,
                                 label="mapping layers", advanced=True)
-    lr_d: float = param(1e-3, "Learning rate of the discriminator / critic (TTUR: may differ from G's).",
+    lr_d: float = param(1e-3, "Learning rate of the discriminator / critic (TTUR: may differ from G's). Choosing "
+                        "an objective sets its paper's rate scaled up, as the papers' are too slow for a live "
+                        "demo: WGAN 5e-5 → 5e-4, WGAN-GP 1e-4 → 1e-3, DCGAN 2e-4 → 1e-3.",
                         lo=1e-6, hi=0.1, log=True, label="D learning rate", live=True)
     lr_g: float = param(1e-3, "Learning rate of the generator (TTUR).", lo=1e-6, hi=0.1, log=True,
                         label="G learning rate", live=True)
     beta1: float = param(0.5, "Adam's β₁ (0.5 as in DCGAN; 0 as in WGAN-GP). β₂ is 0.9 for WGAN-GP and "
-                         "hinge, 0.999 otherwise.", lo=0.0, hi=0.99, step=0.05, label="Adam β₁", advanced=True)
-    n_critic: int = param(1, "Discriminator steps per generator step (5 in WGAN and WGAN-GP).", lo=1, hi=10,
-                          step=1, label="D steps per G step", live=True)
-    gp_lambda: float = param(10.0, "Weight λ of the gradient penalty (WGAN-GP only).", lo=0.0, hi=100.0,
+                         "hinge, 0.999 otherwise; WGAN uses RMSProp (no β).", lo=0.0, hi=0.99, step=0.05,
+                         label="Adam β₁", advanced=True)
+    n_critic: int = param(1, "Discriminator steps per generator step (5 in WGAN and WGAN-GP, 1 otherwise).",
+                          lo=1, hi=10, step=1, label="D steps per G step", live=True)
+    gp_lambda: float = param(10.0, "Weight λ of the gradient penalty (WGAN-GP only): 10 in the paper, 0.1 in "
+                             "its authors' code for 2D toy data (what choosing WGAN-GP sets).", lo=0.0, hi=100.0,
                              step=0.5, label="GP λ", live=True)
     clip: float = param(0.01, "Weight clipping bound c (WGAN only): every D weight is kept in [−c, c].",
                         lo=1e-4, hi=1.0, log=True, label="clip c", live=True)
@@ -54,9 +86,13 @@ class Config(ConfigBase):
                                 label="spectral norm")
     feature_matching: bool = param(False, "G matches the mean of D's features on real data instead of "
                                    "fooling D (Salimans et al., 2016).", label="feature matching", live=True)
-    minibatch_std: bool = param(False, "D also sees the std of its features across the batch, so a "
-                                "collapsed G is easy to spot (minibatch discrimination, ProGAN's form).",
-                                label="minibatch std")
+    minibatch_std: bool = param(False, "ProGAN's minibatch standard deviation (Karras et al., 2018): D also "
+                                "sees the std of its features across the batch, so a collapsed G is easy to spot.",
+                                label="minibatch std (ProGAN)")
+    minibatch_disc: bool = param(False, "Minibatch discrimination (Salimans et al., 2016): D compares each "
+                                 "sample's features with the rest of its batch through a learnt tensor T and "
+                                 "sees how close the others are (Σ exp(−L1 distance)).",
+                                 label="minibatch discrimination")
     batch_size: int = param(128, "Real samples per step (and as many fakes).", lo=2, hi=2048, step=1,
                             label="batch size", live=True)
     seed: int = param(0, "Random seed: same seed, same run.", lo=0, hi=2**31 - 1, step=1)
@@ -65,6 +101,16 @@ class Config(ConfigBase):
         if self.objective == "wgan" and self.spectral_norm:
             raise ValueError("WGAN already bounds D by clipping its weights; turn spectral norm off "
                              "(or choose hinge, which uses it).")
+        if self.objective == "wgan-gp" and (self.minibatch_std or self.minibatch_disc):
+            raise ValueError("WGAN-GP's gradient penalty asks each sample's own gradient ‖∇D(x̂)‖ to be 1, "
+                             "but with minibatch std or minibatch discrimination D(x̂) depends on the whole "
+                             "batch, so there is no per-sample gradient to penalise (the reason WGAN-GP drops "
+                             "BatchNorm); turn them off, or choose another objective.")
+
+    @classmethod
+    def for_objective(cls, objective: str, **overrides: Any) -> "Config":
+        """A Config with ``objective``'s paper settings (see :func:`paper_settings`), then ``overrides``."""
+        return cls(**{**paper_settings(objective), **overrides})
 
 
 def gradient_penalty(D: nn.Module, real: Tensor, fake: Tensor, eps: Tensor | None = None) -> Tensor:
@@ -109,10 +155,11 @@ class Model(GenerativeModel):
         # 2. the discriminator / critic D: x -> (B,) logits or critic values
         sn = cfg.spectral_norm or cfg.objective == "hinge"
         if cfg.arch == "mlp":
-            self.D = mlp_discriminator(self.data_shape, cfg.hidden, cfg.minibatch_std)
+            self.D = mlp_discriminator(self.data_shape, cfg.hidden, cfg.minibatch_std, cfg.minibatch_disc)
         else:
             bn = cfg.objective in ("minimax", "non-saturating", "wgan") and not sn
-            self.D = conv_discriminator(self.data_shape, cfg.width, cfg.minibatch_std, norm=bn)
+            self.D = conv_discriminator(self.data_shape, cfg.width, cfg.minibatch_std, norm=bn,
+                                        mbdisc=cfg.minibatch_disc)
         if sn:
             apply_spectral_norm(self.D)
         self.spectral = sn
@@ -204,7 +251,7 @@ class Model(GenerativeModel):
             out["grad_norm_d"] = grad_norm(self.D)
             opt_d.step()
             if cfg.objective == "wgan":
-                with torch.no_grad():                             # keep D in a compact set: Lipschitz-ish
+                with torch.no_grad():                             # a compact set: K-Lipschitz for some K, not 1
                     for p in self.D.parameters():
                         p.clamp_(-cfg.clip, cfg.clip)
         out["d_acc"] = self.d_accuracy(d_real.detach(), d_fake.detach())
@@ -250,7 +297,3 @@ class Model(GenerativeModel):
         """G on the same noise every time: frames of a grid are comparable across training."""
         return self.G(self.z_fixed[:n])
 
-
-# name -> (dataset, config overrides, what to watch). Mode collapse: seed 002's VAE-vs-GAN section.
-# Tuned on this project's CPU: 1,000 steps of "mode collapse" take ~6 s of one core, 1,000 steps of
-# the WGAN-GP preset ~25 s (5 critic steps each).

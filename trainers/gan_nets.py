@@ -3,7 +3,8 @@
 Seed 004 §2.1–2.2 and listing 2. Every generator maps z (B, z_dim) to a sample shaped like the data:
 points (B, 2) as they are, images (B, C, H, W) in [0, 1] through a sigmoid. Every discriminator is a
 ``body`` (features, used by feature matching) followed by a linear ``head`` giving one logit/critic
-value per sample; minibatch std (Karras et al., 2018) adds one batch statistic before the head.
+value per sample; minibatch std (Karras et al., 2018) adds one batch statistic before the head, minibatch
+discrimination (Salimans et al., 2016) one closeness-to-the-batch feature per kernel.
 """
 from __future__ import annotations
 
@@ -144,42 +145,86 @@ class StyleGenerator(nn.Module):
 
 # ----------------------------------------------------------------------------- discriminators
 def minibatch_std(h: Tensor) -> Tensor:
-    """One number per batch: the std of each feature across the batch, averaged (ProGAN §3).
+    """One number per batch: the std of each feature across the batch, averaged (ProGAN, Karras et al.,
+    2018, §3: "minibatch standard deviation").
 
-    A collapsed generator gives fakes with a tiny std, which D can then spot: a cheap form of
-    minibatch discrimination (Salimans et al., 2016). The ε keeps the gradient finite at std 0.
+    A collapsed generator gives fakes with a tiny std, which D can then spot: a simplified relative of
+    minibatch discrimination (see :class:`MinibatchDiscrimination`). The ε keeps the gradient finite at std 0.
     """
     return torch.sqrt(h.var(0, unbiased=False) + 1e-8).mean()
 
 
-class Discriminator(nn.Module):
-    """``body`` (B, ...) -> features (B, F); ``head`` -> one value per sample (B,)."""
+class MinibatchDiscrimination(nn.Module):
+    """Salimans et al. (2016), §3.2: D compares each sample with the rest of its minibatch.
 
-    def __init__(self, body: nn.Module, feat_dim: int, mbstd: bool) -> None:
+    f(x_i) ∈ R^A times a learnt tensor T ∈ R^{A×B×C} gives M_i ∈ R^{B×C}; for each of the B kernels,
+    c_b(x_i, x_j) = exp(−‖M_{i,b} − M_{j,b}‖_{L1}) and o(x_i)_b = Σ_{j=1}^{n} c_b(x_i, x_j) (j = i included, as
+    in the paper's formula: a constant 1; the authors' code leaves it out). The output is [f(x_i), o(x_i)]:
+    A + B features. Samples of a collapsed G are all close, so their o is large: D can see it.
+    """
+
+    def __init__(self, in_features: int, kernels: int = 16, kernel_dim: int = 5) -> None:
+        super().__init__()
+        self.kernels, self.kernel_dim = kernels, kernel_dim
+        self.T = nn.Parameter(0.05 * torch.randn(in_features, kernels, kernel_dim))   # N(0, 0.05²) as their code
+
+    def project(self, f: Tensor) -> Tensor:
+        """M = f T: (N, A) -> (N, B, C)."""
+        return torch.einsum("na,abc->nbc", f, self.T)
+
+    def forward(self, f: Tensor, ref: Tensor | None = None) -> Tensor:
+        """f (N, A) -> (N, A + B). ``ref`` (R, A): features of the *other* members of the batch to compare
+        with instead of f's own rows (views evaluate a grid as if each point sat in a batch of fakes)."""
+        M = self.project(f)                                                      # (N, B, C)
+        if ref is None:
+            c = torch.exp(-(M[:, None] - M[None, :]).abs().sum(-1))              # (N, N, B)
+            o = c.sum(1)                                                         # (N, B)
+        else:
+            R = self.project(ref)                                                # (R, B, C)
+            o = 1 + torch.exp(-(M[:, None] - R[None, :]).abs().sum(-1)).sum(1)   # itself + the others
+        return torch.cat([f, o], 1)
+
+
+class Discriminator(nn.Module):
+    """``body`` (B, ...) -> features (B, F); ``head`` -> one value per sample (B,). Between them, optional
+    batch layers: ProGAN's minibatch std (one feature) and Salimans' minibatch discrimination (16)."""
+
+    def __init__(self, body: nn.Module, feat_dim: int, mbstd: bool, mbdisc: bool = False) -> None:
         super().__init__()
         self.body = body
         self.mbstd = mbstd
-        self.head = nn.Linear(feat_dim + int(mbstd), 1)
+        self.mbdisc = MinibatchDiscrimination(feat_dim) if mbdisc else None
+        extra = int(mbstd) + (self.mbdisc.kernels if mbdisc else 0)
+        self.head = nn.Linear(feat_dim + extra, 1)
+
+    @property
+    def batch_dependent(self) -> bool:
+        """True when D's answer for one sample depends on the others in its batch."""
+        return self.mbstd or self.mbdisc is not None
 
     def features(self, x: Tensor) -> Tensor:
         return self.body(x)
 
-    def forward(self, x: Tensor, stat: Tensor | None = None) -> Tensor:
-        """``stat``: the minibatch-std value to use instead of this batch's own (views on a grid)."""
-        h = self.features(x)
+    def forward(self, x: Tensor, stat: Tensor | None = None, ref: Tensor | None = None) -> Tensor:
+        """``stat``: the minibatch-std value to use instead of this batch's own; ``ref``: features of the
+        batch that minibatch discrimination compares each sample with (views on a grid)."""
+        h = self.features(x)                                                     # (B, F)
+        parts = [h if self.mbdisc is None else self.mbdisc(h, ref)]              # (B, F) or (B, F + kernels)
         if self.mbstd:
             s = minibatch_std(h) if stat is None else stat
-            h = torch.cat([h, s.reshape(1, 1).expand(h.shape[0], 1)], 1)
+            parts.append(s.reshape(1, 1).expand(h.shape[0], 1))
+        h = parts[0] if len(parts) == 1 else torch.cat(parts, 1)
         return self.head(h).squeeze(1)
 
 
-def mlp_discriminator(data_shape: tuple[int, ...], hidden: int, mbstd: bool) -> Discriminator:
+def mlp_discriminator(data_shape: tuple[int, ...], hidden: int, mbstd: bool, mbdisc: bool = False) -> Discriminator:
     body = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(data_shape), hidden), nn.LeakyReLU(0.2),
                          nn.Linear(hidden, hidden), nn.LeakyReLU(0.2))
-    return Discriminator(body, hidden, mbstd)
+    return Discriminator(body, hidden, mbstd, mbdisc)
 
 
-def conv_discriminator(data_shape: tuple[int, int, int], width: int, mbstd: bool, norm: bool) -> Discriminator:
+def conv_discriminator(data_shape: tuple[int, int, int], width: int, mbstd: bool, norm: bool,
+                       mbdisc: bool = False) -> Discriminator:
     """DCGAN's D: stride-2 convs with LeakyReLU(0.2), BatchNorm on the second when ``norm``.
 
     No BatchNorm for WGAN-GP and hinge+SN: the gradient penalty is per sample and BatchNorm mixes
@@ -190,7 +235,7 @@ def conv_discriminator(data_shape: tuple[int, int, int], width: int, mbstd: bool
         nn.Conv2d(c, width, 4, 2, 1), nn.LeakyReLU(0.2),
         nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width) if norm else nn.Identity(),
         nn.LeakyReLU(0.2), nn.Flatten())
-    return Discriminator(body, 2 * width * (h // 4) * (w // 4), mbstd)
+    return Discriminator(body, 2 * width * (h // 4) * (w // 4), mbstd, mbdisc)
 
 
 def apply_spectral_norm(module: nn.Module) -> nn.Module:

@@ -128,7 +128,7 @@ class Run:
         self.good: tuple[dict, list] | None = None   # the last weights that gave a finite loss
         self.history = History()
         self.lock = threading.RLock()  # views read the model while a train burst may be running
-        self.steps_per_s = 0.0
+        self.steps_per_s = 0.0         # steps over the wall time of the latest train() call (drawing included)
         self.train_seconds = 0.0       # wall time spent inside train steps (for the render budget)
 
     # -- travelling ----------------------------------------------------------------------
@@ -300,7 +300,6 @@ def train(run: Run, steps: int | None = None, seconds: float | None = None,
     model = run.model
     start = time.perf_counter()
     done = 0
-    t_last = None
     try:
         while (steps is None or done < steps) and (seconds is None or time.perf_counter() - start < seconds):
             if cancel is not None and cancel():
@@ -323,9 +322,9 @@ def train(run: Run, steps: int | None = None, seconds: float | None = None,
                     run.mark_good(candidate)
                 t1 = time.perf_counter()
                 run.train_seconds += t1 - t0
-                dt = t1 - (t_last if t_last is not None else t0)
-                t_last = t1
-                run.steps_per_s = 1.0 / dt if run.steps_per_s == 0 else 0.9 * run.steps_per_s + 0.1 / max(dt, 1e-9)
+                # what a visitor sees: steps over the wall time of this press, the time spent drawing
+                # between steps included (a smoothed per-step rate overstated it ~3×)
+                run.steps_per_s = done / max(t1 - start, 1e-9)
             yield Metrics(run.step, run.epoch_progress, terms, vectors, run.steps_per_s, ended)
     finally:
         model.eval()

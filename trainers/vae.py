@@ -2,6 +2,8 @@
 
 Loss per image (seed 004, eq. 2 and 4; seed 000, eq. 10):
     L = E_q[-log p(x|z)] + β_t · KL(q(z|x) ‖ N(0, I)),   β_t = β · min(1, epoch / warmup)   (listing 1)
+The CVAE keeps the prior N(0, I) for every label; in MSE mode −log p(x|z) is ½‖x − x̂‖², a Gaussian
+with σ = 1 without its constant D/2·log 2π (so "neg_elbo" is the −ELBO up to that constant).
 The optimiser sees the sum over the batch, exactly as pytorch/examples' vae/main.py, so the
 numerics match the plain recipe; the curves show per-image values (sum / batch size).
 """
@@ -26,7 +28,8 @@ class Config(ConfigBase):
                                lo=0, hi=100, step=1, label="KL warm-up epochs", live=True)
     conditional: bool = param(False, "Conditional VAE: encoder and decoder also see the one-hot label.",
                               label="conditional (CVAE)")
-    recon: str = param("bce", "Reconstruction loss: BCE (Bernoulli pixels) or MSE (Gaussian, unit variance ×½).",
+    recon: str = param("bce", "Reconstruction loss: BCE (Bernoulli pixels) or MSE (½‖x − x̂‖²: a Gaussian with σ = 1, "
+                       "without its constant D/2·log 2π).",
                        choices=("bce", "mse"), label="reconstruction loss")
     latent_dim: int = param(8, "Size of the latent code z.", lo=2, hi=64, step=1, label="latent size")
     arch: str = param("mlp", "Encoder/decoder: an MLP or a small conv net.", choices=("mlp", "conv"),
@@ -154,7 +157,8 @@ class Model(GenerativeModel):
             # BCE on logits: the same value as sigmoid + BCE, without its log(0) clamp
             recon = bce_with_logits_sum(out, x)
         else:
-            recon = 0.5 * F.mse_loss(out, x, reduction="sum")    # -log N(x; out, I) up to a constant
+            # −log N(x; out, I) − D/2·log 2π per image: σ = 1, the constant left out (the tab says so)
+            recon = 0.5 * F.mse_loss(out, x, reduction="sum")
         kl_dims = kl_normal(mu, logvar)                     # (B, d)
         kl = kl_dims.sum()
         loss = recon + self.beta_now * kl                   # summed over the batch, as the plain recipe
@@ -182,11 +186,17 @@ class Model(GenerativeModel):
     def test_loss(self, x: Tensor, y: Tensor | None = None, batch_size: int = 1000) -> dict[str, float]:
         """Negative ELBO per image on held-out data (one z sample per image, as pytorch/examples)."""
         tot = {"recon": 0.0, "kl": 0.0}
-        for i in range(0, x.shape[0], batch_size):
-            xb = x[i:i + batch_size]
-            yb = None if y is None else y[i:i + batch_size]
-            out = self.loss(Batch(xb, yb))
-            tot["recon"] += float(out["recon"]) * xb.shape[0]
-            tot["kl"] += float(out["kl"]) * xb.shape[0]
+        # the z samples come from torch's global generator, not the run's: a held-out check must not
+        # change the noise the next training steps draw
+        rng, self.rng = self.rng, None
+        try:
+            for i in range(0, x.shape[0], batch_size):
+                xb = x[i:i + batch_size]
+                yb = None if y is None else y[i:i + batch_size]
+                out = self.loss(Batch(xb, yb))
+                tot["recon"] += float(out["recon"]) * xb.shape[0]
+                tot["kl"] += float(out["kl"]) * xb.shape[0]
+        finally:
+            self.rng = rng
         n = x.shape[0]
         return {"recon": tot["recon"] / n, "kl": tot["kl"] / n, "neg_elbo": (tot["recon"] + tot["kl"]) / n}

@@ -1,8 +1,9 @@
 """VQ-VAE and two-level VQ-VAE-2 (seed 000 §1.3.2, eq. 11–13; van den Oord et al. 2017; Razavi et al. 2019).
 
 A conv encoder turns an image into a grid of vectors z_e; each is replaced by its nearest code
-e_k (eq. 11); the decoder sees only the codes. Loss per batch (eq. 12, squared errors as means):
-    L = ‖x − D(e_k)‖² + ‖sg[z_e] − e_k‖² + β ‖z_e − sg[e_k]‖²
+e_k (eq. 11); the decoder sees only the codes. Loss per batch: eq. 12 with every term a mean over
+its own elements (C·H·W pixels; h·w cells × D dimensions), as the tab writes it:
+    L = ‖x − D(e_k)‖²/(CHW) + ‖sg[z_e] − e_k‖²/(hwD) + β ‖z_e − sg[e_k]‖²/(hwD)   (batch mean)
 With ``update="ema"`` the codebook follows eq. 13 instead, and the middle term only shows on a curve.
 The encoder halves the image once for small images (8×8 digits → 4×4 codes) and twice for
 larger ones (28×28 → 7×7, 32×32 → 8×8). VQ-VAE-2 adds a top level at half that grid: the top
@@ -156,7 +157,13 @@ class Model(GenerativeModel):
     def loss(self, batch: Batch) -> dict[str, Tensor]:
         x = batch.x
         x_hat, q, _ = self.forward_levels(x)
-        recon = F.mse_loss(x_hat, x)                                  # ‖x − D(e_k)‖², mean per pixel
+        # Eq. 12 with each term a mean over its elements, not a plain squared norm: ‖x − D(e_k)‖² / (C·H·W)
+        # and ‖sg[z_e] − e_k‖² / (h·w·D), as the reference implementations (Sonnet's vqvae, whose β = 0.25
+        # we keep). Chosen over plain sums because the balance between the terms, and so the meaning of β,
+        # then does not depend on the image or code size: with sums the VQ and commitment terms would weigh
+        # h·w·D / (C·H·W) times as much — ×4 on 8×8 digits (4·4·16 code numbers for 64 pixels), ×1 on MNIST.
+        # The tab writes the equation with these normalisations (EQUATION and vqvae_views.EQ12/EQ13).
+        recon = F.mse_loss(x_hat, x)                                  # ‖x − D(e_k)‖² / (C·H·W)
         vq = sum(v.vq for v in q.values())
         commit = self.cfg.beta * sum(v.commit for v in q.values())
         # with EMA (eq. 13) the codebook is not a parameter: its term is watched, not minimised

@@ -2,6 +2,7 @@
 
     z_q(x) = e_k,  k = argmin_i ‖z_e(x) − e_i‖₂                                   (eq. 11)
     L = ‖x − D(e_k)‖² + ‖sg[E(x)] − e_k‖² + β ‖E(x) − sg[e_k]‖²                  (eq. 12)
+        (in this code each term is a mean over its elements: see trainers/vqvae.py, Model.loss)
     N_i ← γ N_i + (1−γ) n_i,   m_i ← γ m_i + (1−γ) Σ_j z_ij,   e_i = m_i / N_i   (eq. 13)
 
 The codebook is either learnt by the VQ term of eq. 12 (``update="loss"``, a Parameter) or
@@ -20,8 +21,8 @@ from torch import Tensor, nn
 class Quantized(NamedTuple):
     z_q: Tensor       # (B, D, h, w) the chosen codes, with the straight-through gradient to z_e
     indices: Tensor   # (B, h, w) int64 code index k of every cell
-    vq: Tensor        # 0-d ‖sg[z_e] − e_k‖² (mean over cells and dims): the codebook term of eq. 12
-    commit: Tensor    # 0-d ‖z_e − sg[e_k]‖² (mean), before the weight β
+    vq: Tensor        # 0-d ‖sg[z_e] − e_k‖² / (N·D), a mean over cells and dims: the codebook term of eq. 12
+    commit: Tensor    # 0-d ‖z_e − sg[e_k]‖² / (N·D), before the weight β
     flat: Tensor      # (N, D) detached encoder outputs, one row per cell (for EMA and restarts)
 
 
@@ -107,8 +108,8 @@ class VectorQuantizer(nn.Module):
         flat = z_e.permute(0, 2, 3, 1).reshape(-1, D)               # (N, D), N = B·h·w
         idx = self.nearest(flat.detach(), allowed)                  # (N,)        eq. 11
         e_k = self.embedding[idx]                                   # (N, D)
-        vq = F.mse_loss(e_k, flat.detach())                         # ‖sg[z_e] − e_k‖²   eq. 12
-        commit = F.mse_loss(flat, e_k.detach())                     # ‖z_e − sg[e_k]‖²   eq. 12
+        vq = F.mse_loss(e_k, flat.detach())                         # ‖sg[z_e] − e_k‖² / (N·D)   eq. 12
+        commit = F.mse_loss(flat, e_k.detach())                     # ‖z_e − sg[e_k]‖² / (N·D)   eq. 12
         # straight-through: the forward value is e_k, the backward is the identity to z_e
         z_q = flat + (e_k - flat).detach()
         z_q = z_q.view(B, h, w, D).permute(0, 3, 1, 2)

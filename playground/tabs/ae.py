@@ -54,25 +54,32 @@ EQUATIONS = {
                    r"\quad(4)$$ Sigmoid code units; the code should barely move when x moves off the data.",
 }
 
-PRESETS = {
+PRESETS = {   # notes measured on seeded runs at the tab's 3000 steps (tests/test_app_ae.py checks them)
     "Denoising: masking noise": (
         "digits", dict(variant="denoising", noise="masking", noise_level=0.4),
-        "the top rows are the damaged inputs, the middle rows what the AE makes of them: the missing strokes "
-        "come back because the AE learnt how pixels go together."),
+        "the top rows are the damaged inputs (40% of the pixels set to 0), the middle rows what the AE makes of "
+        "them: the missing strokes come back because the AE learnt how pixels go together. The squared error "
+        "to the clean digit falls from ≈ 5.9 for the masked input to ≈ 2.6 after 100 steps and ≈ 1.2 after "
+        "3000 (a clean input reconstructs to ≈ 0.8)."),
     "Sparse code (KL, ρ = 0.05)": (
         "digits", dict(variant="sparse", sparsity="kl", rho=0.05, beta=1.0, latent_dim=64),
-        "open 'Sparsity': the bars ρ̂ⱼ settle on the dashed line ρ, and the histogram piles up near 0."),
+        "open 'Sparsity': within ~100 steps the bars ρ̂ⱼ settle on the dashed line ρ = 0.05 (every one within "
+        "±0.025 of it from then on), and the histogram piles up near 0: about two thirds of the activations "
+        "are below 0.05. Few are exactly 0, though (under 10% below 0.01 at step 3000): a sigmoid unit is "
+        "quiet, not off; for exact zeros try the L1 or k-sparse penalty."),
     "k-sparse (k = 4 of 64)": (
         "digits", dict(variant="sparse", sparsity="k-sparse", k=4, latent_dim=64),
         "exactly 4 units are on per image: the fraction of zeros is 60/64 ≈ 0.94 from the first step."),
     "Contractive vs plain": (
         "digits", dict(variant="contractive", lam=0.1),
         "train, then open 'Contraction' and press the button: the λ = 0 twin's code moves more for the same "
-        "small nudge of the input."),
+        "nudge of the input, at every ε: ≈ 1.3× as far at step 300, ≈ 2× at step 3000."),
     "Holes: why the VAE": (
         "digits", dict(variant="plain", latent_dim=16),
-        "train, then open 'Why VAE' and press the button: random codes decode to smudges for the AE, "
-        "to digit-like images for the VAE."),
+        "train, then open 'Why VAE' and press the button: random codes decode to smudges for the AE, to "
+        "digit-like images for the VAE. The note under the images measures it: at step 3000 the AE's random "
+        "decodes lie ≈ 0.19 (RMS per pixel) from the nearest training image, as far as the average digit does, "
+        "the VAE's ≈ 0.16 after its 1500 steps (a real test digit: ≈ 0.13)."),
 }
 
 

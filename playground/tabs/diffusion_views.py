@@ -107,9 +107,59 @@ def frame_2d(fr: Frames, k: int, data: torch.Tensor, rng, show: str = "ε̂ fiel
         extra.append(_arrows(fr.grid, vec, 0.9 * cell, "ε̂(x, t)" if show == "ε̂ field" else "score ∝ −ε̂"))
     title = frame_title(fr, k)
     left = points(data, f["x"], f"x_t · {title}", rng, extra, label="x_t")
-    right = points(data, None, "x̂₀ = (x_t − √(1−ᾱ_t) ε̂)/√ᾱ_t: where each point is headed", rng,
-                   [_pts(f["x0"], "x̂₀ (predicted clean)", X0_COLOR, 7, 0.6)])
+    heads = [_pts(f["x0"], "x̂₀ (predicted clean)", X0_COLOR, 7, 0.6)]
+    what = "x̂₀ = (x_t − √(1−ᾱ_t) ε̂)/√ᾱ_t"
+    if fr.box is not None:                                   # the box every x̂₀ was clipped to, dashed
+        (x0, y0), (x1, y1) = (fr.box[0].flatten().tolist(), fr.box[1].flatten().tolist())
+        heads.append(dict(type="scatter", x=[x0, x1, x1, x0, x0], y=[y0, y0, y1, y1, y0], mode="lines",
+                          name="clip box", hoverinfo="skip", line=dict(width=1.5, color="black", dash="dash")))
+        what = "x̂₀ clipped to the dashed box"
+    right = points(data, None, f"{what}: where each point is headed", rng, heads)
     return left, right
+
+
+def box_words(box) -> str:
+    """The clip box as the page writes it: [−1, 1] for images, [a, b] × [c, d] for 2D points."""
+    lo, hi = (v.flatten().tolist() for v in box)
+    if len(lo) == 1:
+        return f"[{lo[0]:g}, {hi[0]:g}]"
+    return " × ".join(f"[{a:.2f}, {b:.2f}]" for a, b in zip(lo, hi))
+
+
+def guidance(g: dict[str, list[float]]):
+    """Spread and Chamfer against w (``guidance_scan``'s numbers), titled with what the run shows."""
+    ws, spread, dist = g["w"], g["spread"], g["chamfer"]
+    fig = figures.fig(
+        [dict(type="scatter", x=ws, y=spread, mode="lines+markers", name="spread within a class"),
+         dict(type="scatter", x=ws, y=dist, mode="lines+markers", name="Chamfer to that class's data", yaxis="y2")],
+        dict(height=380, title=dict(text=guidance_title(g), font=dict(size=16)),
+             xaxis=dict(title=dict(text="guidance scale w")), yaxis=dict(title=dict(text="mean pairwise distance")),
+             yaxis2=dict(title=dict(text="Chamfer distance"), overlaying="y", side="right"),
+             legend=dict(orientation="h", y=-0.25)))
+    return fig
+
+
+def guidance_text(g: dict[str, list[float]]) -> str:
+    """The scan's numbers: the spread at every w, its change, and the share of samples on another class."""
+    rows = " | ".join(f"w={w:g}: {a:.3f}" for w, a in zip(g["w"], g["spread"]))
+    return (f"**Spread within a class** (mean distance between two samples): {rows}.  \n"
+            f"From w = 0 to w = {g['w'][-1]:g} the spread changes by "
+            f"{100 * (g['spread'][-1] / max(g['spread'][0], 1e-9) - 1):+.0f}%.  \n"
+            "**Samples nearer another class's data than their own**: "
+            + " · ".join(f"{100 * e:.0f}%" for e in g["elsewhere"]) + f" (w = {', '.join(f'{w:g}' for w in g['w'])}).")
+
+
+def guidance_title(g: dict[str, list[float]]) -> str:
+    """What the scan shows, from its numbers: how the spread moved, and where the samples lie closest to their
+    class's data (past that scale guidance costs fidelity as well as diversity)."""
+    ws, spread, dist = g["w"], g["spread"], g["chamfer"]
+    best = min(range(len(ws)), key=dist.__getitem__)
+    change = 100 * (spread[-1] / max(spread[0], 1e-9) - 1)
+    head = f"w = {ws[0]:g} → {ws[-1]:g}: spread within a class {change:+.0f}%"
+    if best == len(ws) - 1:
+        return f"{head}; samples get ever closer to their class's data (Chamfer lowest at w = {ws[best]:g})"
+    return (f"{head}; samples lie closest to their class's data at w = {ws[best]:g}, "
+            f"farther beyond (Chamfer {dist[best]:.3f} → {dist[-1]:.3f})")
 
 
 def frame_title(fr: Frames, k: int) -> str:

@@ -40,22 +40,37 @@ PRETTY = {"decoder_nll": "−log p_D (decoder)", "belief_t1": "−log p_B(z_t1|b
 for _k, _v in PRETTY.items():
     figures.PRETTY.setdefault(_k, _v)     # additive: names for the curve legends
 
-PRESETS = {
+PRESETS = {   # notes measured on seeded runs at the tab's 3000 steps (tests/test_app_tdvae.py checks them)
     "Sine waves: jumpy prediction": (
         "sine waves", dict(length=32, jump_min=1, jump_max=4),
         "the belief must work out each wave's phase and frequency from noisy values. After a few hundred steps "
-        "the purple futures follow the orange truth; with jump 4 the model predicts 4 steps at once."),
+        "the purple futures follow the orange truth for the first steps, then fan out: by step 300 the average "
+        "future's next value is ≈ 4× closer (squared error) to the truth than repeating the last value (≈ 6× "
+        "by step 3000), and over all 16 steps its error is about half of repeating's (the numbers above the "
+        "plot). With jump 4 the model predicts 4 steps at once: its first point is ≈ 10× closer than repeating "
+        "(≈ 16× by step 3000)."),
     "Bouncing ball": (
         "bouncing ball", dict(length=20, jump_min=1, jump_max=3),
-        "first the decoder learns an average blob (KL near 0), then the belief learns where the ball is and "
-        "the futures start to move. Near a wall the futures disagree about when it bounces."),
+        "first the decoder learns an average blob: around steps 50–100 the KL is near 0 and every future is "
+        "the same blob in the middle. Then the belief learns where the ball is: by step ~400 the KL has climbed "
+        "to ≈ 4.8 nats and the decoder term fallen from ≈ 54 to ≈ 10, and the futures start to move and spread. "
+        "By step 3000 the average future's centre is about a quarter closer to the true ball than staying put "
+        "(0.7 vs 1.0 px one frame ahead, 2.5 vs 3.6 px four ahead), and the futures fan out the farther they "
+        "look (≈ 0.8 px apart one frame ahead, ≈ 3 px ten frames ahead)."),
     "Moving digit": (
         "moving digit", dict(length=20, jump_min=1, jump_max=3, z_dim=16),
-        "the latent state must hold the digit's identity as well as its position and velocity."),
+        "the latent state would have to hold the digit's identity as well as its position and velocity: watch "
+        "what it keeps. As with the ball, the futures first sit still as one blob (KL near 0 around step 100), "
+        "then move: by step 1000 they head the way the digit goes (their centre ≈ 0.9 px off one frame ahead, "
+        "against 1.3 px for staying put). But what moves is a grey, digit-sized blob, the same for every digit: "
+        "in 3000 steps this small model learns where the digit is and where it is going, not which digit it is."),
     "One transition for every jump": (
         "sine waves", dict(length=32, jump_min=1, jump_max=6, condition_on_jump=False),
-        "p_T does not know the jump size, so it learns a blend of jumps 1 to 6: the futures drift and spread "
-        "far more than with 'condition on jump size' ticked."),
+        "p_T does not know the jump size, so it learns a blend of jumps 1 to 6: a rollout with jump 1 "
+        "overshoots. Its first point misses the truth by ≈ 0.5 (squared error; repeating the last value misses "
+        "by 0.2), where the same model with 'condition on jump size' ticked misses by ≈ 0.15 at step 300 and "
+        "≈ 0.06 at step 3000; the futures also spread wider (std ≈ 0.70 vs 0.63 with jump 1, 0.67 vs 0.50 "
+        "with jump 6)."),
 }
 
 
@@ -216,8 +231,8 @@ def build() -> Panel:
         plot = gr.Plot(label="Jumpy prediction", visible=True)
     panel.wire(dict(info=info, strip=strip, futures=grid, plot=plot), render)
 
-    def roll(run: Run, view: View, *v: float) -> dict[str, Any]:
-        choose(run, view, *v)
+    def roll(run: Run, view: View, seq: float, t: float, jump: float, n: float, steps: float) -> dict[str, Any]:
+        choose(run, view, seq, t, jump, n, steps)     # named, so the API reads seq=, t=, jump=, n=, steps=
         return render(run, view)
 
     inputs = [seq, t, jump, n, steps]

@@ -25,24 +25,40 @@ $$D_{\mathrm{KL}}=-\tfrac12\sum_{j=1}^{d}\big(1+\log\sigma_j^2-\mu_j^2-\sigma_j^
 z=\mu+\sigma\odot\epsilon,\ \epsilon\sim\mathcal{N}(0,I)$$
 $$\beta_t=\beta\cdot\min\!\big(1,\ \text{epoch}/\text{warm-up}\big)$$
 recon + KL is the negative ELBO; β = 1 is the VAE, β > 1 the β-VAE. The conditional VAE puts the label $y$
-beside $x$ in $q_\phi(z\mid x,y)$ and beside $z$ in $p_\theta(x\mid z,y)$.
+beside $x$ in $q_\phi(z\mid x,y)$ and beside $z$ in $p_\theta(x\mid z,y)$; its prior stays
+$p(z\mid y)=\mathcal{N}(0,I)$ for every label (the KL above is unchanged, and samples draw $z\sim\mathcal{N}(0,I)$).
+
+**Reconstruction loss.** BCE: $-\log p_\theta(x\mid z)$ for Bernoulli pixels with means $\hat x$.
+MSE: a Gaussian with $\sigma=1$, written without its constant,
+$$\tfrac12\|x-\hat x\|^2=-\log\mathcal{N}(x;\hat x,I)-\tfrac{D}{2}\log 2\pi\qquad(D=\text{pixels})$$
+so in MSE mode the "−ELBO" curve is the negative ELBO up to that constant: add $\tfrac{D}{2}\log 2\pi$
+(58.8 for 8×8 digits, 720.4 for 28×28 MNIST) for the true value.
 """
 
 PRESETS = {
     "Posterior collapse (β = 8 on digits)": (
         "digits", dict(beta=8.0, latent_dim=16),
-        "with β = 8 most KL bars drop to grey (collapsed units): those dimensions carry no information, "
-        "samples turn into a blurry average digit. Lower β to 1 and press Train: units come back."),
+        "with β = 8 every KL bar drops to grey within ~100 steps (0 of 16 units active, KL ≈ 0): the code "
+        "carries nothing about the image, and every sample is the same blurry average digit. Lower β to 1 and "
+        "press Train: the units come back at once (about 15 active 100 steps later), then settle to about 5 "
+        "that carry the digit (KL ≈ 3.5 nats after 3000 more steps) and the samples differ again."),
     "2D latent space (manifold)": (
         "digits", dict(latent_dim=2),
-        "with a 2-D code, the '2D manifold' tab decodes a grid of z: watch the digits arrange themselves."),
+        "with a 2-D code, the '2D manifold' tab decodes a 15×15 grid of z: within a few hundred steps it shows "
+        "8 or more of the 10 digits, arranged in regions and changing smoothly from cell to cell (all 10 by "
+        "step 2000)."),
     "KL warm-up": (
         "digits", dict(beta=1.0, warmup_epochs=20, latent_dim=16),
-        "β grows from 0 to 1 over 20 epochs: KL first shoots up (an autoencoder), then is squeezed."),
+        "β grows from 0 to 1 over 20 epochs (240 steps on digits): while β ≈ 0 the KL shoots up (≈ 14 nats "
+        "in epoch 1: an autoencoder), then is squeezed as β grows, to ≈ 3 nats at epoch 20; it creeps back "
+        "to ≈ 3.5 later."),
     "Disentangling sprites (β-VAE)": (
         "sprites", dict(beta=4.0, latent_dim=10, arch="conv"),
-        "β = 4 on sprites with known factors: in the traversal, a few rows move one factor "
-        "(x, y, scale, rotation) each; the others collapse."),
+        "β = 4 on sprites with known factors (x, y, scale, rotation, shape): after a few hundred steps all but "
+        "4 of the 10 KL bars go grey. In the traversal, one of those 4 rows moves the sprite sideways, one up "
+        "and down (about 14 px over −3 … 3), the other two along a diagonal while it grows. So this is only "
+        "partly disentangled: position is coded almost perfectly, size partly and tangled with position, "
+        "rotation and shape not at all (at β = 4 the code keeps what costs the most pixels to get wrong)."),
 }
 
 

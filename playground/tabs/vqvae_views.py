@@ -19,12 +19,14 @@ N_PROJ = 800           # encoder outputs in the projection (subsampled cells)
 EQ12 = r"""**Codebook update in use: by the loss (eq. 12).** The VQ term moves each used code $e_k$
 towards the encoder outputs assigned to it; gradients reach the encoder by the straight-through copy
 $\nabla_{z_e}L \approx \nabla_{z_q}L$:
-$$L=\|x-D(e_k)\|^2+\|\mathrm{sg}[z_e]-e_k\|^2+\beta\,\|z_e-\mathrm{sg}[e_k]\|^2$$"""
+$$L=\tfrac{1}{CHW}\|x-D(e_k)\|^2+\tfrac{1}{hwD}\|\mathrm{sg}[z_e]-e_k\|^2+\beta\,\tfrac{1}{hwD}\|z_e-\mathrm{sg}[e_k]\|^2$$
+(each term a mean over its pixels or code numbers)"""
 EQ13 = r"""**Codebook update in use: moving averages (eq. 13).** The VQ term is only watched (curve); each code
 becomes the running mean of the encoder outputs it wins ($n_i$ of them in the batch):
 $$N_i\leftarrow\gamma N_i+(1-\gamma)\,n_i,\qquad m_i\leftarrow\gamma m_i+(1-\gamma)\textstyle\sum_j z_{i,j}$$
 $$e_i=m_i/N_i$$
-The loss is $\|x-D(e_k)\|^2+\beta\,\|z_e-\mathrm{sg}[e_k]\|^2$."""
+The loss is $\tfrac{1}{CHW}\|x-D(e_k)\|^2+\beta\,\tfrac{1}{hwD}\|z_e-\mathrm{sg}[e_k]\|^2$ (means over pixels
+and code numbers)."""
 
 
 def equation(m: Model) -> str:
