@@ -182,7 +182,7 @@ def test_with_the_exact_eps_deterministic_ddim_samples_as_well_as_ddpm():
     sampler: fed the exact ε̂ of a 3-Gaussian mixture, DDIM η = 0 (20 and T steps) lands as close to the data as
     DDPM, with x̂₀ clipped or not."""
     import torch
-    from test_diffusion import _mixture_eps
+    from test_diffusion_checks import _mixture_eps
     from trainers.diffusion_samplers import DDIM, DDPM
     from trainers.diffusion_schedules import Schedule
     from trainers.metrics import chamfer
