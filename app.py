@@ -7,8 +7,9 @@ import os
 import gradio as gr
 import torch
 
-from playground import CSS, build_app
+from playground import CSS, HEAD, build_app
 from playground.session import THREADS, TRAIN_SLOTS
+from trainers import budget, family
 from trainers.data import load
 
 THEME = gr.themes.Soft(text_size=gr.themes.sizes.text_lg)
@@ -16,6 +17,7 @@ THEME = gr.themes.Soft(text_size=gr.themes.sizes.text_lg)
 torch.set_num_threads(THREADS)
 demo = build_app()
 load("digits")      # warm the shared data cache (imports scikit-learn): the first Train press starts at once
+budget.estimate("vae", family("vae").Config(), (1, 8, 8))   # and the cost estimate's flop counter (~7 s once)
 # Queue: bounded so a crowd can't pile up unbounded work; every run lives in its visitor's session.
 demo.queue(max_size=64, default_concurrency_limit=max(4, TRAIN_SLOTS))
 
@@ -29,8 +31,18 @@ def main() -> None:
     a = p.parse_args()
     if a.device:
         os.environ["PLAYGROUND_DEVICE"] = a.device
-    demo.launch(server_name=a.host, server_port=a.port, share=a.share, theme=THEME, css=CSS,
-                max_file_size="50mb")
+    demo.launch(**launch_kwargs(a.host, a.port, a.share))
+
+
+def launch_kwargs(host: str | None = None, port: int | None = None, share: bool = False) -> dict:
+    """What ``main`` passes to ``demo.launch`` (a function, so tests can check it without launching)."""
+    return dict(server_name=host, server_port=port, share=share, theme=THEME, css=CSS, head=HEAD,
+                max_file_size="50mb",
+                # SSR off, explicitly: Spaces turn it on by default, and it then renders the first page in
+                # a Node server that proxies every request, streamed training frames included. It needs
+                # Node in the container, was never exercised by the tests, and only speeds up the first
+                # paint, which a live training app does not need (nothing here is for search engines).
+                ssr_mode=False)
 
 
 if __name__ == "__main__":

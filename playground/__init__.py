@@ -6,11 +6,13 @@ import importlib.util
 
 import gradio as gr
 
+from . import forms, session
 from .figures import SCATTER_CSS
+from .liveplot import HEAD  # noqa: F401  (launch(head=HEAD): LivePlot's script, which loads plotly.js)
 
 # The registry of tabs, one line per family, in the order a course meets them: a name is a module
 # of playground/tabs/, or else any importable module (a tab that lives elsewhere, e.g. in a test).
-TABS = ["ae", "vae", "vqvae", "gan", "diffusion", "tdvae"]
+TABS = ["ae", "vae", "vaevariants", "vqvae", "gan", "diffusion", "tdvae"]
 
 CSS = SCATTER_CSS + """
 .image-frame { width: 100%; }
@@ -50,4 +52,23 @@ def build_app(delete_cache: tuple[int, int] | None = (600, 1800)) -> gr.Blocks:
                 mod = importlib.import_module(_module(name))
                 with gr.Tab(mod.TITLE, id=name.rsplit(".", 1)[-1]):
                     mod.build()
+    forms.name_errors(demo)       # a bad value names its field and rule, from the page or the API
+
+    def left(request: gr.Request) -> None:
+        _left(demo, request)
+    demo.unload(left)
     return demo
+
+
+def _left(demo: gr.Blocks, request: gr.Request) -> None:
+    """A visitor's page closed: free their runs now and drop their session. Gradio 6.31 would keep a closed
+    session's gr.State for an hour (STATE_TTL_WHEN_CLOSED) and its copy of the page's 500-odd components
+    until 10,000 sessions exist: bench/load.py saw ~31 MB of runs and ~13 MB of config per visitor stay."""
+    holder, sid = demo.state_holder, request.session_hash
+    if sid is None:
+        return
+    holder.delete_state(sid)                     # calls session.free for every gr.State of the page
+    with holder.lock:
+        holder.session_data.pop(sid, None)
+        holder.time_last_used.pop(sid, None)
+    session.trim()

@@ -74,5 +74,6 @@ class ScatterControls:
             lv.tsne, lv.tsne_step, lv.proj = metrics.tsne(z.cpu(), seed=0), run.step, "t-SNE"
             return {"proj": "t-SNE", **panel.render(run, view)}
 
-        panel.on(self.proj.change, choose, [self.proj])
-        panel.on(self.tsne_btn.click, compute_tsne, outputs={"proj": self.proj, **panel.views}, api_name=api_name)
+        mine = {k: v for k, v in panel.views.items() if v is self.html}     # only the scatter it changes
+        panel.on(self.proj.change, choose, [self.proj], outputs=mine)
+        panel.on(self.tsne_btn.click, compute_tsne, outputs={"proj": self.proj, **mine}, api_name=api_name)

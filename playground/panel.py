@@ -11,10 +11,8 @@ from __future__ import annotations
 import inspect
 import math
 import os
-import tempfile
 import time
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import gradio as gr
@@ -23,31 +21,35 @@ from trainers.base import Diverged
 from trainers.data import DataError, Dataset, from_upload, load
 from trainers.loop import Run, train
 
-from . import figures, forms, session
+from . import bursts, exports, figures, forms, session, zerogpu
+from .liveplot import LivePlot
 from .session import Session, Throttle, Timing
 
 UPLOAD = "my images (.zip / .npz)"
+STATUS, CURVES = "__status__", "__curves__"      # the panel's own names among a tab's views
+WAITING = ("⏳ waiting for a free training slot: other visitors are training (the queue's place shows "
+           "here); it starts by itself.")
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
 Render = Callable[[Run, Any], dict[str, Any]]
 
 
-def as_update(value: Any) -> Any:
+def as_update(value: Any, to: Any = None) -> Any:
     """Views and curves always go out as update dicts. In Gradio 6.31 an output that gets an update (an
     omitted key, ``gr.skip()``, ``gr.update``) and later a *plain* value leaves a new component in the
     session each time (+1 per cycle, ~1 MB/s while streaming, kept for the session's life); updates
     followed by updates do not (tests/test_streaming.py reproduces both). The status line is in every
-    yield of a press, never omitted, so it stays a plain string."""
-    if isinstance(value, dict) and value.get("__type__") == "update":
-        return value
-    return gr.update(value=value)
+    yield of a press, never omitted, so it stays a plain string. ``to``: the output; a LivePlot's show/hide
+    update also carries a value (see LivePlot.fold)."""
+    update = value if isinstance(value, dict) and value.get("__type__") == "update" else gr.update(value=value)
+    return LivePlot.fold(update) if isinstance(to, LivePlot) else update
 
 
 def _default_loader(name: str, upload: str | None) -> Dataset:
     if name == UPLOAD:
         if not upload:
             raise DataError("Choose a .zip of PNG/JPG images or an .npz file to upload first.")
-        return from_upload(upload)
+        return from_upload(upload, cancel=session.should_stop)     # Stop ends a long decode
     return load(name)
 
 
@@ -122,8 +124,8 @@ class Panel:
             default = self.config_cls()
             self.equation_now = gr.Markdown(fn(*[getattr(default, f) for f in fields]), latex_delimiters=LATEX,
                                             elem_classes=["pg-equation"])
-        self.curves = gr.Plot(label="Loss terms: lines per step, dots per epoch", elem_classes=["pg-curves"],
-                              show_label=False)
+        self.curves = LivePlot(label="Loss terms: lines per step, dots per epoch", elem_classes=["pg-curves"],
+                               show_label=False)
 
     # ------------------------------------------------------------------ events
     def wire(self, views: dict[str, gr.components.Component], render: Render) -> None:
@@ -131,6 +133,7 @@ class Panel:
         panel's own buttons. The train endpoint takes data, steps, every setting in the Config's
         declaration order, then the optional upload."""
         self.views, self._render = dict(views), render
+        bursts.PANELS[self.family] = self             # a GPU burst (a forked child) finds the tab here
         outs = [self.status, self.curves, *self.views.values()]
         fields = list(self.form)
         if self.upload_choice:
@@ -138,22 +141,28 @@ class Panel:
                              api_visibility="private")
         # Train is greyed out while its press runs (a second press would queue a whole second run);
         # the end of the press, Stop and Reset bring it back
-        enable = dict(fn=lambda: gr.update(interactive=True), inputs=None, outputs=self.train_btn,
-                      api_visibility="private", show_progress="hidden", queue=False)
+        # (and a refused press leaves no "waiting" line behind)
+        enable = dict(fn=lambda st: (gr.update(interactive=True), "Press **▶ Train** to start." if st == WAITING else st),
+                      inputs=self.status, outputs=[self.train_btn, self.status], api_visibility="private",
+                      show_progress="hidden", queue=False)
         self.train_event = self.train_btn.click(
-            lambda: gr.update(interactive=False), None, self.train_btn, api_visibility="private",
-            show_progress="hidden", queue=False).then(
+            lambda: (gr.update(interactive=False), WAITING), None, [self.train_btn, self.status],
+            api_visibility="private", show_progress="hidden", queue=False).then(
             self._train_handler(fields), [self.state, self.data, self.steps, *self.form.values(), self.upload],
             [self.state, *outs], concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train",
-            api_name=f"{self.family}_train", show_progress="hidden")    # the status line says "training…"
+            api_name=f"{self.family}_train",
+            # a queued visitor sees Gradio's "queue: 2/3" on the status line (and nowhere else); once the
+            # press runs, the status line itself says "step k of N · ~t s left"
+            show_progress="full", show_progress_on=[self.status])
         self.train_event.then(**enable)
         self.stop_btn.click(None, None, None, cancels=[self.train_event], api_visibility="private").then(
             self._stopped, self.state, outs, api_visibility="private", show_progress="hidden").then(**enable)
-        self.reset_btn.click(self._reset, None, [self.state, *outs], cancels=[self.train_event],
+        self.reset_btn.click(self._reset, self.state, [self.state, *outs], cancels=[self.train_event],
                              api_name=f"{self.family}_reset").then(**enable)
         self.export_btn.click(self._export, self.state, self.export_file, api_name=f"{self.family}_export")
         self.import_file.upload(self._import, [self.state, self.data, self.upload, self.import_file],
-                                [self.state, *outs, self.data, *self.form.values()], api_name=f"{self.family}_import")
+                                [self.state, *outs, self.data, *self.form.values()], api_name=f"{self.family}_import",
+                                concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train")   # imports cost like a press
         if self.presets:
             self.preset.change(self._preset, self.preset, [self.preset_note, self.data, *self.form.values()],
                                api_visibility="private")
@@ -168,20 +177,28 @@ class Panel:
         return self._render(run, view)
 
     def on(self, trigger: Any, fn: Callable[..., dict[str, Any]], inputs: list[Any] | None = None,
-           outputs: dict[str, gr.components.Component] | None = None, **kw: Any) -> Any:
+           outputs: dict[str, gr.components.Component] | None = None, train: bool = False, **kw: Any) -> Any:
         """``trigger(handler)`` for a view control: ``fn(run, view, *inputs) -> {name: value}``, where a
         name is one of ``outputs`` (default: the live views). No run yet, or a ValueError, becomes a
-        clear message on the page; ``api_name=`` makes it an API endpoint, else it stays private."""
+        clear message on the page; ``api_name=`` makes it an API endpoint, else it stays private.
+        ``train=True``: ``fn`` trains something (a comparison model): it waits for a training slot like
+        a Train press, and Stop or Reset end it (``fn`` passes ``cancel=session.should_stop``)."""
         outputs = self.views if outputs is None else outputs
 
         def handler(s: Session | None, *args: Any) -> dict[Any, Any]:
             if s is None or s.run is None or s.run.model is None:
                 raise gr.Error("Train a model first: press ▶ Train.")
             try:
-                values = fn(s.run, s.view, *args)
+                if train:
+                    with session.training(s):
+                        values = fn(s.run, s.view, *args)
+                else:
+                    values = fn(s.run, s.view, *args)
             except (ValueError, DataError) as e:
                 raise gr.Error(str(e)) from None
-            return {outputs[k]: as_update(v) for k, v in values.items()}
+            # only its own outputs: a control that can fail names just the views it changes, so an error
+            # badges those and leaves the rest of the page as it was
+            return {outputs[k]: as_update(v, outputs[k]) for k, v in values.items() if k in outputs}
 
         handler.__name__ = getattr(fn, "__name__", "view")
         # the API names its parameters after fn's (after run and view): /diffusion_sample takes sampler=, ...
@@ -190,6 +207,8 @@ class Panel:
         if all(p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD) for p in rest):
             handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
                 [P("session", P.POSITIONAL_OR_KEYWORD), *(p.replace(default=P.empty) for p in rest)])
+        if train:
+            kw.update(concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train")
         if "api_name" not in kw:            # slider moves and the like: private, and quiet
             kw.setdefault("api_visibility", "private")
             kw.setdefault("show_progress", "hidden")
@@ -206,43 +225,72 @@ class Panel:
         return train_fn
 
     # ------------------------------------------------------------------ streaming
-    def frame(self, s: Session, message: str, timing: Timing | None = None) -> dict[Any, Any]:
-        """Status, curves and every view the tab's render returns, keyed by component."""
-        run = s.run
-        out = {self.status: self._status(run, timing, message),
-               self.curves: figures.curves(run.history, self.curve_groups, self.curve_titles)}
-        out.update({self.views[k]: v for k, v in self._render(run, s.view).items()})
-        return {c: v if c is self.status else as_update(v) for c, v in out.items()}
+    def named(self, run: Run, view: Any, message: str, timing: Timing | None = None) -> dict[str, Any]:
+        """Status, curves and every view the tab's render returns, keyed by *name* (``STATUS``, ``CURVES``
+        and the tab's views): what a GPU burst sends back to this process, which holds the components."""
+        out = {STATUS: self._status(run, timing, message),
+               CURVES: figures.curves(run.history, self.curve_groups, self.curve_titles)}
+        out.update(self._render(run, view))
+        return out
 
-    def stream(self, s: Session, steps: int) -> Iterator[dict[Any, Any]]:
-        """Train ``s.run`` for ``steps`` steps: a full frame a few times a second (see :class:`Throttle`),
-        the status alone in between, and a last frame that says how it ended."""
-        run = s.run
+    def components(self, named: dict[str, Any]) -> dict[Any, Any]:
+        """:meth:`named` keyed by component: the status as text, curves and views as updates."""
+        comps = {STATUS: self.status, CURVES: self.curves, **self.views}
+        return {comps[k]: v if k == STATUS else as_update(v, comps[k]) for k, v in named.items()}
+
+    def frame(self, s: Session, message: str, timing: Timing | None = None) -> dict[Any, Any]:
+        return self.components(self.named(s.run, s.view, message, timing))
+
+    def frames(self, run: Run, view: Any, steps: int, live: Callable[[], bool], seconds: float,
+               press: tuple[int, int] | None = None) -> Iterator[tuple[str, Any]]:
+        """Train ``run`` for ``steps`` steps or ``seconds``, as name-keyed frames: ``("frame", {name: value})``
+        a few times a second (see :class:`Throttle`), ``("tick", status)`` in between, and ``("end", {...})``
+        saying how it ended, unless ``live()`` turned false (Stop, Reset, a newer press: nothing more).
+        ``press``: (first step, steps) of the whole press when this is one burst of it."""
         timing, throttle = Timing(run), Throttle()
         message, step0 = "done: press **Train** to continue.", run.step
+        first, total = press or (step0, steps)
+
+        def where() -> str:
+            done = run.step - first
+            left = (total - done) / run.steps_per_s if run.steps_per_s > 0 else float("nan")
+            eta = f" · ~{left:,.0f} s left" if math.isfinite(left) else ""
+            return f"training… {done:,} of {total:,} steps{eta}"
         try:
-            for _ in train(run, steps=steps, seconds=session.MAX_SECONDS):
+            for _ in train(run, steps=steps, seconds=seconds, cancel=lambda: not live()):
                 due = throttle.due()
                 if due == "redraw":
                     t0 = time.perf_counter()
-                    out = self.frame(s, "training…", timing)
+                    out = self.named(run, view, where(), timing)
                     spent = time.perf_counter() - t0
                     timing.render += spent
                     throttle.drew(spent)
-                    yield out
+                    yield "frame", out
                 elif due == "tick":
-                    yield {self.status: self._status(run, timing, "training…")}
+                    yield "tick", self._status(run, timing, where())
                     throttle.ticked()
-            if run.step - step0 < steps:      # the loop ended early: the press's time limit
-                message = (f"paused at step {run.step:,} after {session.MAX_SECONDS:.0f} s (the limit of one "
+            if not live():                  # Stop, Reset or a newer press took over: say nothing more
+                return
+            if run.step - step0 < steps:      # the loop ended early: the time limit
+                message = (f"paused at step {run.step:,} after {seconds:.0f} s (the limit of one "
                            f"press): press **Train** to continue.")
         except Diverged as e:
             message = f"⚠️ {e}"
         t0 = time.perf_counter()
-        out = self.frame(s, message, timing)
+        out = self.named(run, view, message, timing)
         timing.render += time.perf_counter() - t0
-        out[self.status] = self._status(run, timing, message)
-        yield out
+        out[STATUS] = self._status(run, timing, message)
+        yield "end", out
+
+    def stream(self, s: Session, steps: int) -> Iterator[dict[Any, Any]]:
+        """Train ``s.run`` for ``steps`` steps, streaming :meth:`frames`: here, or on ZeroGPU (and its
+        stand-in) as a sequence of GPU bursts in forked children (playground/bursts.py)."""
+        token = s.begin()
+        live = lambda: s.live(token)                      # noqa: E731
+        source = bursts.press(self, s, steps, live) if zerogpu.mode() != "off" else \
+            self.frames(s.run, s.view, steps, live, session.MAX_SECONDS)
+        for kind, body in source:
+            yield {self.status: body} if kind == "tick" else self.components(body)
 
     def _status(self, run: Run, timing: Timing | None, message: str) -> str:
         share = f" · drawing {100 * timing.render_share:.0f}% of the time" if timing else ""
@@ -260,9 +308,12 @@ class Panel:
             if not 1 <= steps <= 100_000:
                 raise ValueError(f"Steps per Train press must be between 1 and 100,000; got {steps}.")
             cfg = forms.read_form(self.config_cls, fields, settings)
-            s, note = self._prepare(s, cfg, data_name, upload)
         except (ValueError, DataError, TypeError) as e:
             raise gr.Error(str(e)) from None
+        box: dict[str, Any] = {}
+        for waited in session.in_worker(lambda: box.update(out=self._prepare(s, cfg, data_name, upload))):
+            yield {self.status: f"reading the data and building the model… {waited:.0f} s"}
+        s, note = box["out"]
         yield {self.state: s, self.status: self._status(s.run, None, note)}
         yield from self.stream(s, steps)
 
@@ -275,6 +326,8 @@ class Panel:
         if run is not None and run.model is not None and s.data_key == key:
             live, other = run.live_changes(cfg)
             if not other:
+                if "batch_size" in live:
+                    session.check_budget(self.family, cfg, run.data)
                 if live:
                     run.update_config(cfg)
                     return s, f"continuing; now using {', '.join(live)} from the form."
@@ -284,6 +337,7 @@ class Panel:
             note = "new run." if run is None else "new run (new data)."
         t0 = time.perf_counter()
         data = self._load(data_name, upload, cfg)
+        session.check_budget(self.family, cfg, data)
         run = Run(self.family, cfg, data, device=os.environ.get("PLAYGROUND_DEVICE", "auto"))
         return Session(run, self.view_state(), key), f"{note} {data.note} (ready in {time.perf_counter() - t0:.1f} s)"
 
@@ -294,24 +348,22 @@ class Panel:
         return self.load_data(data_name, upload)
 
     def _stopped(self, s: Session | None) -> dict[Any, Any]:
+        if s is not None:
+            s.halt()
         if s is None or s.run is None or s.run.model is None:
             return {}
         return self.frame(s, "stopped: press **Train** to continue.")
 
-    def _reset(self) -> dict[Any, Any]:
+    def _reset(self, s: Session | None = None) -> dict[Any, Any]:
+        if s is not None:
+            s.halt()                  # the discarded run stops training now, not at its step budget
         return {self.state: None, self.status: "Reset: press **Train** to start a new run.",
                 self.curves: as_update(None), **{v: as_update(None) for v in self.views.values()}}
 
     def _export(self, s: Session | None) -> str:
         if s is None or s.run is None or s.run.model is None:
             raise gr.Error("Nothing to export yet: train a model first.")
-        from trainers import checkpoint
-        with s.run.lock:
-            blob = checkpoint.save(s.run)
-        _sweep_exports()
-        path = Path(tempfile.mkdtemp(prefix="run-", dir=_exports_dir())) / checkpoint.filename(s.run)
-        path.write_bytes(blob)
-        return str(path)      # Gradio copies it into its own cache (swept by delete_cache)
+        return exports.write(s.run)      # Gradio copies it into its own cache (swept by delete_cache)
 
     def _import(self, s: Session | None, data: str, upload: str | None, path: str | None):
         """Import an exported run (API: data, upload, path); uploaded data must be chosen again first."""
@@ -321,7 +373,8 @@ class Panel:
         from trainers import checkpoint
         try:
             given = self._load(data_name, upload, None) if data_name == self.upload_choice else None
-            new = checkpoint.load(path, data=given, device=os.environ.get("PLAYGROUND_DEVICE", "auto"))
+            new = checkpoint.load(path, data=given, device=os.environ.get("PLAYGROUND_DEVICE", "auto"),
+                                  check=session.check_budget)
         except (ValueError, DataError) as e:
             raise gr.Error(str(e)) from None
         if new.family != self.family:
@@ -339,28 +392,3 @@ class Panel:
         data_name, overrides, explanation = self.presets[name]
         values = forms.form_updates(self.config_cls, list(self.form), overrides)
         return [f"**What to watch:** {explanation}", data_name, *values]
-
-
-EXPORT_TTL = 600.0      # seconds an export stays on disk here (Gradio serves its own copy)
-
-
-def _exports_dir() -> Path:
-    d = Path(tempfile.gettempdir()) / "playground-exports"
-    d.mkdir(exist_ok=True)
-    return d
-
-
-def _sweep_exports(now: float | None = None) -> int:
-    """Delete exports older than EXPORT_TTL (each export is a folder with one zip); returns how many."""
-    now = time.time() if now is None else now
-    gone = 0
-    for folder in _exports_dir().glob("run-*"):
-        try:
-            if now - folder.stat().st_mtime > EXPORT_TTL:
-                for f in folder.iterdir():
-                    f.unlink()
-                folder.rmdir()
-                gone += 1
-        except OSError:
-            pass                      # another request swept it first
-    return gone

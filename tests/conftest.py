@@ -89,9 +89,11 @@ def redrawn(outputs) -> bool:
 
 def value(out):
     """A view's value: outputs sent as ``gr.update(value=..., visible=...)`` arrive as dicts with a 'value';
-    plain values as they are; a ``gr.skip()`` (or an update without a value) gives None."""
+    plain values as they are; a ``gr.skip()`` (or an update without a value) gives None, and so does a hidden
+    LivePlot (its value is the string "hidden"; a shown one's is the figure's JSON)."""
     if isinstance(out, dict) and out.get("__type__") == "update":
-        return out.get("value")
+        v = out.get("value")
+        return None if v == "hidden" else v
     return out
 
 
@@ -101,7 +103,7 @@ def plain(outputs) -> list:
 
 
 def plot_json(plot) -> dict:
-    """A gr.Plot output (or an update carrying one) as the plotly figure: ``{"data": [...], "layout": {...}}``."""
+    """A LivePlot output (its JSON, or an update carrying it) as the plotly figure: ``{"data": [...], "layout": {...}}``."""
     p = value(plot)
     assert p is not None, "the plot is empty"
     fig = json.loads(p["plot"] if isinstance(p, dict) else p)
@@ -110,7 +112,7 @@ def plot_json(plot) -> dict:
 
 
 def plot_text(plot) -> str:
-    """A gr.Plot output as readable text (its JSON escapes non-ASCII characters such as ρ and λ)."""
+    """A LivePlot output as readable text (its JSON escapes non-ASCII characters such as ρ and λ)."""
     return json.dumps(plot_json(plot), ensure_ascii=False)
 
 

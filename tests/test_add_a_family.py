@@ -112,6 +112,6 @@ def test_a_family_defined_here_trains_exports_and_imports_through_the_generic_pa
     cont = fresh.predict(data=data, steps=5, **dict(zip(["code", "noise", "lr", "batch_size", "seed"], settings)),
                          api_name="/toy_train")
     assert step_of(cont[0]) == 45              # ... so Train continues the imported run
-    with pytest.raises(Exception, match="maximum value 32"):
+    with pytest.raises(Exception, match="to 32; got"):
         client.predict(data="digits", steps=5, code=99, noise=0.0, lr=0.01, batch_size=32, seed=0,
                        api_name="/toy_train")

@@ -65,7 +65,7 @@ def test_uploaded_points_train(client, tmp_path):
 
 
 @pytest.mark.parametrize("change, message", [
-    (dict(lr_d=5.0), "between|maximum"),
+    (dict(lr_d=5.0), "between|; got"),
     (dict(objective="lsgan"), "must be one of|list of choices"),
     (dict(arch="dcgan"), "2D points"),
     (dict(objective="wgan", spectral_norm=True), "clipping"),

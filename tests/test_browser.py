@@ -9,7 +9,7 @@ from conftest import ARTIFACTS
 
 # tab title, and how many images and plots the tab shows (default data) once it has trained a few steps
 TABS = [("VAE", 2, 2), ("Autoencoders", 1, 3), ("VQ-VAE", 1, 3), ("GAN", 0, 3), ("Diffusion", 0, 3),
-        ("TD-VAE", 0, 2)]
+        ("TD-VAE", 0, 2), ("VAE variants", 3, 1)]
 
 
 @pytest.mark.parametrize("title, min_images, min_plots", TABS)

@@ -18,6 +18,7 @@ from trainers import checkpoint, data, loop, tdvae_data
 CASES = [
     ("vae", "digits", dict(batch_size=128)),
     ("vae", "digits", dict(warmup_epochs=3, conditional=True)),
+    ("vae", "digits", dict(conditional=True, prior="learned", recon="mse", gaussian="learned")),
     ("ae", "digits", dict(variant="denoising", noise="salt-and-pepper")),
     ("ae", "digits", dict(variant="contractive")),
     ("vqvae", "digits", dict(update="ema", restart=True, dead_after=2, num_codes=64)),
@@ -27,6 +28,9 @@ CASES = [
     ("diffusion", "moons", dict(conditional=True, p_uncond=0.2)),
     ("diffusion", "digits", dict()),
     ("tdvae", "sine waves", dict(length=16)),
+    ("vaevariants", "digits", dict(variant="vae-gan", hidden=64, batch_size=128)),
+    ("vaevariants", "digits", dict(variant="aae", latent_dim=2, prior="mixture", hidden=64, batch_size=128)),
+    ("vaevariants", "digits", dict(variant="gumbel", hard=True, anneal_rate=0.05, hidden=64, batch_size=128)),
 ]
 BEFORE, AFTER = 5, 9      # 1,437 digits at batch 128: 12 steps an epoch, so the continuation crosses one
 

@@ -129,14 +129,14 @@ def test_old_exports_are_swept(tmp_path, monkeypatch):
     import tempfile
     import time as _time
 
-    from playground import panel as panel_mod
+    from playground import exports as exports_mod
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    old, new = panel_mod._exports_dir() / "run-old", panel_mod._exports_dir() / "run-new"
+    old, new = exports_mod.folder() / "run-old", exports_mod.folder() / "run-new"
     for d in (old, new):
         d.mkdir()
         (d / "vae-digits-step1.zip").write_bytes(b"x")
     now = _time.time()
     import os
-    os.utime(old, (now - 2 * panel_mod.EXPORT_TTL, now - 2 * panel_mod.EXPORT_TTL))
-    assert panel_mod._sweep_exports(now) == 1
+    os.utime(old, (now - 2 * exports_mod.EXPORT_TTL, now - 2 * exports_mod.EXPORT_TTL))
+    assert exports_mod.sweep(now) == 1
     assert not old.exists() and (new / "vae-digits-step1.zip").exists()

@@ -11,6 +11,7 @@ from types import ModuleType
 FAMILIES: dict[str, str] = {
     "ae": "trainers.ae",
     "vae": "trainers.vae",
+    "vaevariants": "trainers.vaevariants",
     "vqvae": "trainers.vqvae",
     "gan": "trainers.gan",
     "diffusion": "trainers.diffusion",

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .base import Batch, ConfigBase, GenerativeModel, param
+from .base import Batch, ConfigBase, GenerativeModel, global_rng, param
 from .layers import ConvDecoder, ConvEncoder, conv_ok, mlp
 
 VARIANTS = ("plain", "denoising", "sparse", "contractive")
@@ -255,7 +255,8 @@ class Model(GenerativeModel):
     def sample(self, n: int, y: Tensor | None = None) -> Tensor:
         """Decode random codes: pre-activations drawn from a Gaussian with the training codes' per-unit
         mean and std. An AE was never trained to make sense of such codes: expect holes (seed 001)."""
-        a = self.a_mean + self.a_std * torch.randn(n, self.cfg.latent_dim, device=self.device)
+        with global_rng():
+            a = self.a_mean + self.a_std * torch.randn(n, self.cfg.latent_dim, device=self.device)
         return self.decode(self.activate(a))
 
     @torch.no_grad()

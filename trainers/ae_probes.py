@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from . import ae, loop
+from .base import global_rng
 from .data import Dataset
 
 
@@ -127,9 +128,7 @@ def decode_line(model: Any, x0: Tensor, x1: Tensor, n: int = 10) -> Tensor:
 def random_decodes(model: Any, n: int, seed: int = 0) -> Tensor:
     """``model.sample(n)`` under a fixed seed: an AE decodes Gaussian codes matched to its training codes,
     a VAE decodes z ~ N(0, I), its prior."""
-    devices = [model.device] if model.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
+    with global_rng(seed):
         return model.sample(n)
 
 
@@ -157,12 +156,13 @@ def zero_penalty_like(cfg: ae.Config) -> ae.Config:
     return dataclasses.replace(cfg, lam=0.0)
 
 
-def train_companion(family: str, cfg: Any, data: Dataset, steps: int, device: str | torch.device = "auto"
-                    ) -> loop.Run:
-    """A fresh run of ``family`` trained for ``steps`` steps (the VAE or the λ = 0 AE for a comparison)."""
+def train_companion(family: str, cfg: Any, data: Dataset, steps: int, device: str | torch.device = "auto",
+                    seconds: float | None = None, cancel: Any = None) -> loop.Run:
+    """A fresh run of ``family`` trained for ``steps`` steps (the VAE or the λ = 0 AE for a comparison), or
+    until ``seconds`` pass or ``cancel()`` says stop (its ``step`` then says how far it got)."""
     if steps < 1:
         raise ValueError(f"Train the comparison model for at least 1 step; got {steps}.")
     run = loop.Run(family, cfg, data, device=device)
-    for _ in loop.train(run, steps=steps):
+    for _ in loop.train(run, steps=steps, seconds=seconds, cancel=cancel):
         pass
     return run

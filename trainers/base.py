@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -115,6 +117,13 @@ class Diverged(RuntimeError):
 
 
 # ----------------------------------------------------------------------------- models
+def finite(loss: Tensor) -> bool:
+    """Is a step's loss finite, so its optimizer step may be taken? Asked on the CPU only: on a GPU the
+    question is a host sync per step, which sets the speed of small models; there the step is taken, and
+    the loop's batched check (``Run.flush``) restores the last good weights and optimiser state if not."""
+    return loss.device.type != "cpu" or bool(torch.isfinite(loss))
+
+
 class GenerativeModel(nn.Module):
     """Base class: a model owns its loss, its optimizers and its sampling.
 
@@ -144,7 +153,7 @@ class GenerativeModel(nn.Module):
 
     def train_step(self, batch: Batch) -> dict[str, Tensor]:
         out = self.loss(batch)
-        if not torch.isfinite(out["loss"]):
+        if not finite(out["loss"]):
             return out              # the loop restores the last good weights
         opt = self.optimizers[0]
         opt.zero_grad(set_to_none=True)
@@ -210,3 +219,23 @@ def adam(params: Iterable[nn.Parameter], lr: float, **kw: Any) -> torch.optim.Ad
         return torch.optim.Adam(params, lr=lr, fused=True, **kw)
     except (RuntimeError, TypeError, ValueError):
         return torch.optim.Adam(params, lr=lr, **kw)
+
+
+_GLOBAL_RNG = threading.RLock()
+
+
+@contextmanager
+def global_rng(seed: int | None = None) -> Iterator[None]:
+    """Draw from torch's *global* RNG without disturbing anyone else in the process.
+
+    A model's initial weights can only come from the global RNG (``nn.Module`` constructors have no
+    generator argument), and a server runs many visitors' threads. So every use of it here holds one
+    process-wide lock, and puts the global state back afterwards: a run built with seed s gets the same
+    weights whatever other visitors draw at the same time, and a view that samples with a fixed ``seed``
+    draws the same thing every time. (Training draws from the run's own generator; see ``randn``.)
+    """
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=devices):
+        if seed is not None:
+            torch.manual_seed(seed)
+        yield

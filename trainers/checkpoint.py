@@ -37,6 +37,8 @@ from .loop import History, Run
 
 FORMAT = 1
 MAX_BYTES = 200 * 2**20          # a checkpoint of any family here is a few MB; refuse anything absurd
+MAX_CONFIG_BYTES = 2**20          # config.json: settings and a little bookkeeping
+MAX_CSV_BYTES = 32 * 2**20        # metrics.csv: ~100k steps of a few terms
 REQUIRED = ("model.safetensors", "config.json")
 OPTIONAL = ("optimizer.safetensors", "position.safetensors", "metrics.csv", "epochs.csv")
 
@@ -100,11 +102,12 @@ def _optimizer_tensors(run: Run) -> tuple[dict[str, torch.Tensor], list[dict[str
 
 # ----------------------------------------------------------------------------- load
 def load(path_or_bytes: str | os.PathLike | bytes, data: Dataset | None = None,
-         device: str | torch.device = "auto") -> Run:
+         device: str | torch.device = "auto", check: Any = None) -> Run:
     """Rebuild a :class:`Run` from a checkpoint made by :func:`save`, checking every part first.
 
     ``data`` is needed when the run was trained on an uploaded dataset (it is not stored in the
-    checkpoint); built-in datasets are loaded by name.
+    checkpoint); built-in datasets are loaded by name. ``check(family, cfg, data)``, when given, may refuse
+    the run (ValueError) before its model is built: e.g. a budget of memory per visitor.
     """
     members = _read_zip(path_or_bytes)
     cfg_json = _parse_config(members["config.json"])
@@ -120,6 +123,8 @@ def load(path_or_bytes: str | os.PathLike | bytes, data: Dataset | None = None,
         raise ValueError(f"The checkpoint's settings are not valid: {e}") from None
 
     data = _dataset_for(cfg_json, data, getattr(mod, "load_data", None))
+    if check is not None:
+        check(fam, cfg, data)
     run = Run(fam, cfg, data, device=device)    # ValueError from the model (e.g. conv on 8×8) propagates
 
     _load_weights(run, members["model.safetensors"])
@@ -165,6 +170,9 @@ def _read_zip(src: str | os.PathLike | bytes) -> dict[str, bytes]:
             if n not in names:
                 continue
             info = zf.getinfo(n)
+            if n.endswith(".csv") and info.file_size > MAX_CSV_BYTES:
+                raise ValueError(f"{n} in the checkpoint unpacks to {info.file_size / 2**20:.0f} MB; "
+                                 f"the limit is {MAX_CSV_BYTES // 2**20} MB.")
             total += info.file_size
             if total > MAX_BYTES:    # a zip bomb: refuse before inflating it
                 raise ValueError(f"The checkpoint unpacks to more than {MAX_BYTES // 2**20} MB; refusing it.")
@@ -177,9 +185,13 @@ def _read_zip(src: str | os.PathLike | bytes) -> dict[str, bytes]:
 
 def _parse_config(raw: bytes) -> dict[str, Any]:
     try:
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ValueError(f"config.json is {len(raw):,} bytes; a playground's is under {MAX_CONFIG_BYTES:,}.")
         c = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"config.json in the checkpoint is not valid JSON ({e}).") from None
+    except RecursionError:
+        raise ValueError("config.json in the checkpoint is nested too deeply to be a playground's.") from None
     if not isinstance(c, dict):
         raise ValueError("config.json in the checkpoint must hold a JSON object.")
     fam = c.get("family")

@@ -15,6 +15,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -61,6 +62,10 @@ POINT_DATASETS = ("moons", "swiss roll", "ring of 8", "grid of 25", "checkerboar
 MAX_UPLOAD_BYTES = 50 * 2**20
 MAX_IMAGES = 20_000
 MAX_SIDE = 64
+# what decoding may cost, checked from headers before any pixel is decoded: a 56 KB zip of 4,096² PNGs
+# once took 28 s inside a Train slot, and a 179 KB .npz of zeros 2.1 GB of memory
+MAX_IMAGE_PIXELS = 2048 * 2048          # one image
+MAX_TOTAL_PIXELS = 64 * 2**20           # all images together (× channels for arrays)
 
 
 def load(name: str, seed: int = 0) -> Dataset:
@@ -234,8 +239,12 @@ def points_from_csv(path: str | os.PathLike, max_points: int = 20_000) -> Datase
 
 
 # ----------------------------------------------------------------------------- uploads
-def from_upload(path: str | os.PathLike, size: int = 28, grayscale: bool = True) -> Dataset:
-    """Validate and load the user's images: a .zip of PNG/JPG (sub-folders = labels) or an .npz."""
+def from_upload(path: str | os.PathLike, size: int = 28, grayscale: bool = True,
+                cancel: Callable[[], bool] | None = None) -> Dataset:
+    """Validate and load the user's images: a .zip of PNG/JPG (sub-folders = labels) or an .npz.
+
+    Sizes are checked from the headers first (images, pixels, array shapes); ``cancel()`` is asked
+    between images, so Stop ends a long decode."""
     path = Path(path)
     if not path.is_file():
         raise DataError("The uploaded file could not be found; please upload it again.")
@@ -246,7 +255,7 @@ def from_upload(path: str | os.PathLike, size: int = 28, grayscale: bool = True)
         raise DataError(f"Image size must be between 4 and {MAX_SIDE} pixels; got {size}.")
     suffix = path.suffix.lower()
     if suffix == ".zip":
-        x, y, classes = _images_from_zip(path, size, grayscale)
+        x, y, classes = _images_from_zip(path, size, grayscale, cancel)
     elif suffix == ".npz":
         x, y, classes = _images_from_npz(path, size, grayscale)
     else:
@@ -257,7 +266,8 @@ def from_upload(path: str | os.PathLike, size: int = 28, grayscale: bool = True)
                   note=f"{x.shape[0]} uploaded images, {size}×{size}{' grey' if grayscale else ''}.")
 
 
-def _images_from_zip(path: Path, size: int, grayscale: bool) -> tuple[Tensor, Tensor | None, list[str]]:
+def _images_from_zip(path: Path, size: int, grayscale: bool, cancel: Callable[[], bool] | None = None
+                     ) -> tuple[Tensor, Tensor | None, list[str]]:
     from PIL import Image, UnidentifiedImageError
     try:
         zf = zipfile.ZipFile(path)
@@ -275,12 +285,27 @@ def _images_from_zip(path: Path, size: int, grayscale: bool) -> tuple[Tensor, Te
             raise DataError("The images in the .zip are too large once unpacked.")
         folders = sorted({str(Path(i.filename).parent) for i in infos})
         labelled = len(folders) > 1
-        arrays, labels = [], []
-        for info in infos:
+        total = 0
+        for info in infos:                         # headers only: Image.open decodes no pixels
+            _stop(cancel)
             try:
                 with Image.open(io.BytesIO(zf.read(info))) as im:
-                    if im.width * im.height > 4096 * 4096:
-                        raise DataError(f"{info.filename} is larger than 4096×4096 pixels.")
+                    w, h = im.size
+            except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+                raise DataError(f"{info.filename} in the .zip is not a readable image.") from None
+            if w * h > MAX_IMAGE_PIXELS:
+                raise DataError(f"{info.filename} is {w}×{h} pixels; images up to 2048×2048 are accepted "
+                                f"(they are shrunk to {size}×{size} anyway).")
+            total += w * h
+            if total > MAX_TOTAL_PIXELS:
+                raise DataError(f"The images in the .zip hold more than {MAX_TOTAL_PIXELS // 2**20} million pixels "
+                                f"together; shrink them (they are used at {size}×{size}) or send fewer.")
+        arrays, labels = [], []
+        for info in infos:
+            _stop(cancel)
+            try:
+                with Image.open(io.BytesIO(zf.read(info))) as im:
+                    im.draft("L" if grayscale else "RGB", (size, size))     # JPEG: decode at a reduced scale
                     im = im.convert("L" if grayscale else "RGB").resize((size, size), Image.BILINEAR)
                     arrays.append(np.asarray(im, dtype=np.uint8))
             except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
@@ -293,6 +318,34 @@ def _images_from_zip(path: Path, size: int, grayscale: bool) -> tuple[Tensor, Te
     return x.contiguous(), None, []
 
 
+def _stop(cancel: Callable[[], bool] | None) -> None:
+    if cancel is not None and cancel():
+        raise DataError("Stopped while reading the upload.")
+
+
+def _check_npy_header(zf: zipfile.ZipFile, key: str) -> None:
+    """Refuse an array whose header promises too many images or values, before it is inflated."""
+    try:
+        with zf.open(f"{key}.npy") as fh:
+            version = np.lib.format.read_magic(fh)
+            shape, _, dtype = (np.lib.format.read_array_header_1_0(fh) if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0(fh))
+    except KeyError:
+        return                                   # np.load will say what is wrong
+    if dtype.hasobject:
+        return                                   # np.load refuses it (allow_pickle=False) with its message
+    if dtype.kind not in "uifb":
+        raise DataError(f"The array {key!r} must be numeric; got dtype {dtype}.")
+    if len(shape) not in (3, 4):
+        raise DataError(f"The array {key!r} must have shape (N, H, W), (N, H, W, C) or (N, C, H, W) "
+                        f"with 1 or 3 channels; got {tuple(shape)}.")
+    if shape[0] > MAX_IMAGES:
+        raise DataError(f"The .npz holds {shape[0]} images; the limit is {MAX_IMAGES}.")
+    if math.prod(shape) > MAX_TOTAL_PIXELS or math.prod(shape[1:3]) > MAX_IMAGE_PIXELS:
+        raise DataError(f"The array {key!r} is {tuple(shape)}: more than {MAX_TOTAL_PIXELS // 2**20} million "
+                        f"values; shrink the images (they are used at most {MAX_SIDE}×{MAX_SIDE}).")
+
+
 def _images_from_npz(path: Path, size: int, grayscale: bool) -> tuple[Tensor, Tensor | None, list[str]]:
     try:
         with np.load(path, allow_pickle=False) as z:                 # never unpickle a user's file
@@ -302,11 +355,12 @@ def _images_from_npz(path: Path, size: int, grayscale: bool) -> tuple[Tensor, Te
             if sum(i.file_size for i in z.zip.infolist()) > 4 * MAX_UPLOAD_BYTES:   # compressed npz bombs
                 raise DataError("The arrays in the .npz are too large once unpacked.")
             xk = "x" if "x" in keys else ("images" if "images" in keys else keys[0])
+            _check_npy_header(z.zip, xk)                               # shape and dtype, before loading
             arr = z[xk]
             lab = z["y"] if "y" in keys else (z["labels"] if "labels" in keys else None)
     except DataError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile) as e:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
         raise DataError(f"The .npz could not be read ({str(e)[:80]}); save it with numpy.savez and no objects.") from None
     if arr.dtype.kind not in "uifb":
         raise DataError(f"The array {xk!r} must be numeric; got dtype {arr.dtype}.")

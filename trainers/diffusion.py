@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .base import Batch, ConfigBase, GenerativeModel, param
+from .base import Batch, ConfigBase, GenerativeModel, finite, param
 from .diffusion_samplers import DDIM, DDPM, VARIANCES, Box, Sampler
 from .diffusion_schedules import T_MAX, T_MIN, Schedule
 from .diffusion_unet import MLPDenoiser, UNet
@@ -195,7 +195,7 @@ class Model(GenerativeModel):
 
     def train_step(self, batch: Batch) -> dict[str, Tensor]:
         out = super().train_step(batch)
-        if torch.isfinite(out["loss"]):
+        if finite(out["loss"]):
             self.trained_steps += 1
         return out
 

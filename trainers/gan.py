@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .base import Batch, ConfigBase, GenerativeModel, adam, param
+from .base import Batch, ConfigBase, GenerativeModel, adam, finite, global_rng, param
 from .gan_nets import (DCGANGenerator, MLPGenerator, StyleGenerator, apply_spectral_norm,
                        conv_discriminator, mlp_discriminator)
 from .layers import conv_ok
@@ -186,8 +186,11 @@ class Model(GenerativeModel):
                 group["lr"] = lr
 
     def noise(self, n: int) -> Tensor:
-        """z ~ N(0, I): from the run's generator while training, torch's global one in views."""
-        return self.randn(n, self.cfg.z_dim) if self.training else torch.randn(n, self.cfg.z_dim, device=self.device)
+        """z ~ N(0, I): from the run's generator while training, torch's global one (locked) in views."""
+        if self.training:
+            return self.randn(n, self.cfg.z_dim)
+        with global_rng():                      # a view: the same z each time, nobody else's draws disturbed
+            return torch.randn(n, self.cfg.z_dim, device=self.device)
 
     def generate(self, z: Tensor) -> Tensor:
         """G(z); StyleGAN's per-pixel noise comes from the run's generator while training."""
@@ -244,7 +247,7 @@ class Model(GenerativeModel):
                 gp = gradient_penalty(self.D, real, fake, eps).mean()
                 d_loss = d_loss + cfg.gp_lambda * gp
                 out["gp"] = gp.detach()
-            if not torch.isfinite(d_loss):
+            if not finite(d_loss):
                 return {"loss": d_loss.detach(), "d_loss": d_loss.detach()}   # no step: the loop restores
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
@@ -265,7 +268,7 @@ class Model(GenerativeModel):
                 g_loss = self.feature_matching_loss(real, fake)
             else:
                 g_loss = self.g_loss(self.D(fake))
-            if not torch.isfinite(g_loss):
+            if not finite(g_loss):
                 return {"loss": g_loss.detach(), "d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
@@ -290,10 +293,13 @@ class Model(GenerativeModel):
     @torch.no_grad()
     def sample(self, n: int, y: Tensor | None = None, z: Tensor | None = None) -> Tensor:
         """n samples G(z): points (n, 2) or images (n, C, H, W) in [0, 1]."""
-        return self.G(self.noise(n) if z is None else z.to(self.device))
+        z = self.noise(n) if z is None else z.to(self.device)
+        with global_rng(0):                     # StyleGAN's per-pixel noise: the same at every redraw
+            return self.G(z)
 
     @torch.no_grad()
     def sample_fixed(self, n: int = 64) -> Tensor:
         """G on the same noise every time: frames of a grid are comparable across training."""
-        return self.G(self.z_fixed[:n])
+        with global_rng(0):
+            return self.G(self.z_fixed[:n])
 

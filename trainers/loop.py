@@ -3,90 +3,31 @@
 A :class:`Run` is what a visitor trains, stops and resumes: a model, its data (already on the
 device), where the epoch stands, and the metrics history. :func:`train` advances it and yields
 :class:`Metrics` after every step; the caller decides how often to look (the UI throttles).
+Loss terms stay on the device: a step only queues them (no host sync), and :meth:`Run.flush` brings
+every queued step to the host in one transfer when someone looks (reads ``run.history`` or a yielded
+``Metrics``' terms), every ``GOOD_EVERY`` steps, at the end of :func:`train` and before pickling.
 Never prints.
 """
 from __future__ import annotations
 
 import copy
-import csv
 import dataclasses
-import io
+import math
 import threading
 import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-import numpy as np
 import torch
 
 from . import family as _family
-from .base import Batch, Diverged, GenerativeModel, Metrics
+from .base import Batch, Diverged, GenerativeModel, Metrics, global_rng
 from .data import Dataset
+from .devices import _move_model, pick_device  # noqa: F401  (pick_device: part of this module's API)
+from .history import History, LiveMetrics
 
-_SEED_LOCK = threading.Lock()   # model init draws from torch's global RNG: one seeded build at a time
+__all__ = ["History", "LiveMetrics", "Run", "pick_device", "train"]
 
-
-def pick_device(pref: str = "auto") -> torch.device:
-    """cuda when present, else Apple's mps, else cpu; or exactly what ``pref`` names."""
-    if pref and pref != "auto":
-        return torch.device(pref)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-class History:
-    """Every step's scalar terms and every epoch's means: the curves and the CSV export."""
-
-    def __init__(self) -> None:
-        self.steps: list[int] = []
-        self.terms: dict[str, list[float]] = {}
-        self.epochs: list[dict[str, float]] = []   # {"epoch", "step", term means...}
-
-    def append(self, step: int, terms: dict[str, float]) -> None:
-        n = len(self.steps)
-        self.steps.append(step)
-        for k, v in terms.items():
-            col = self.terms.get(k)
-            if col is None:
-                col = self.terms[k] = [float("nan")] * n
-            col.append(v)
-        for k, col in self.terms.items():
-            if len(col) < n + 1:
-                col.append(float("nan"))
-
-    def series(self, key: str, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-        """(steps, values), block-averaged down to at most ``max_points`` (curves stay light)."""
-        x = np.asarray(self.steps, dtype=np.float64)
-        y = np.asarray(self.terms.get(key, []), dtype=np.float64)
-        if len(x) > max_points:
-            k = -(-len(x) // max_points)
-            m = (len(x) // k) * k
-            tail_x, tail_y = x[m:], y[m:]
-            x = np.concatenate([x[:m].reshape(-1, k)[:, -1], tail_x[-1:]])
-            y = np.concatenate([np.nanmean(y[:m].reshape(-1, k), 1), tail_y[-1:] if len(tail_y) else []]) \
-                if len(tail_y) else np.nanmean(y[:m].reshape(-1, k), 1)
-            x = x[: len(y)]
-        return x, y
-
-    def to_csv(self) -> str:
-        out = io.StringIO()
-        w = csv.writer(out)
-        keys = list(self.terms)
-        w.writerow(["step"] + keys)
-        for i, s in enumerate(self.steps):
-            w.writerow([s] + [f"{self.terms[k][i]:.6g}" for k in keys])
-        return out.getvalue()
-
-    def epochs_csv(self) -> str:
-        out = io.StringIO()
-        if self.epochs:
-            w = csv.DictWriter(out, fieldnames=list(self.epochs[0]))
-            w.writeheader()
-            w.writerows(self.epochs)
-        return out.getvalue()
 
 
 class Run:
@@ -100,6 +41,7 @@ class Run:
     """
 
     GOOD_EVERY = 50   # steps between copies of the last good weights (restored on NaN)
+    STACK_ON_CPU = False   # True: queue terms as device tensors on the CPU too (tests cover the GPU path)
 
     def __init__(self, family: str, cfg: Any, data: Dataset, device: str | torch.device = "auto",
                  model: GenerativeModel | None = None) -> None:
@@ -110,8 +52,7 @@ class Run:
         seed = int(getattr(cfg, "seed", 0))
         if model is None:
             mod = _family(family)
-            with _SEED_LOCK:
-                torch.manual_seed(seed)
+            with global_rng(seed):
                 model = mod.Model(cfg, data.shape, data.num_classes)
         self.model = model.to(self.device)
         self.model.optimizers = self.model.configure_optimizers()
@@ -126,23 +67,31 @@ class Run:
         self.epoch_sums: dict[str, float] = {}
         self.epoch_count = 0
         self.good: tuple[dict, list] | None = None   # the last weights that gave a finite loss
-        self.history = History()
+        self._history = History()
+        self.diverged: Diverged | None = None  # what the latest flush found, until train() raises it
+        self._clear_pending()
         self.lock = threading.RLock()  # views read the model while a train burst may be running
         self.steps_per_s = 0.0         # steps over the wall time of the latest train() call (drawing included)
         self.train_seconds = 0.0       # wall time spent inside train steps (for the render budget)
 
     # -- travelling ----------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
+        self.flush()
         d = self.__dict__.copy()
-        del d["lock"]
+        for k in ("lock", "_queue", "_rows", "_candidate"):
+            d.pop(k, None)
         d["order"] = self.order.get_state()
         d["noise"] = self.noise.get_state()
         return d
 
     def __setstate__(self, d: dict[str, Any]) -> None:
         order, noise = d.pop("order"), d.pop("noise")
+        if "history" in d:                     # pickled before terms stayed on the device
+            d["_history"] = d.pop("history")
+        d.setdefault("diverged", None)
         self.__dict__.update(d)
         self.lock = threading.RLock()
+        self._clear_pending()
         self.order = torch.Generator()
         self.order.set_state(order)
         self.noise = torch.Generator(device=self.device)
@@ -150,8 +99,28 @@ class Run:
         if self.model is not None:
             self.model.rng = self.noise
 
+    def to(self, device: str | torch.device) -> "Run":
+        """Move the run (weights, optimiser state, data, noise) to ``device``: a GPU burst takes it there
+        and hands it back on the CPU. The noise generator is re-seeded from its own next draw (a state
+        cannot cross device kinds), so the run goes on deterministically, not bit-identically."""
+        device = torch.device(device)
+        if device == self.device:
+            return self
+        with self.lock:
+            self.flush()
+            _move_model(self.model, device)
+            self.data = self.data.to(device)
+            self.perm = None if self.perm is None else self.perm.to(device)
+            seed = int(torch.randint(0, 2**62, (1,), generator=self.noise, device=self.device))
+            self.noise = torch.Generator(device=device).manual_seed(seed)
+            self.model.rng = self.noise
+            self.device = device
+            self.mark_good()
+        return self
+
     def position(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """Where training stands, as tensors and JSON values (what a checkpoint stores besides weights)."""
+        self.flush()
         tensors = {"order": self.order.get_state(), "noise": self.noise.get_state()}
         if self.perm is not None:
             tensors["perm"] = self.perm.cpu()
@@ -175,6 +144,7 @@ class Run:
         if isinstance(pos, bool) or not isinstance(pos, int) or pos < 0 or (perm is None and pos):
             raise ValueError(f"The saved position in the epoch ({pos!r}) does not fit {n} training examples.")
         pos = min(pos, n)              # past the end (the last batch was short) means: the epoch is over
+        self.flush()
         sums, count = meta.get("epoch_sums", {}), meta.get("epoch_count", 0)
         if not isinstance(sums, dict) or not all(isinstance(v, (int, float)) for v in sums.values()) or \
                 isinstance(count, bool) or not isinstance(count, int) or count < 0:
@@ -219,15 +189,15 @@ class Run:
     def steps_per_epoch(self) -> int:
         return max(1, -(-len(self.data) // self.batch_size))
 
-    def next_batch(self) -> tuple[Batch, dict[str, float] | None]:
-        """The next minibatch of this epoch's permutation, and the epoch's means if one just ended."""
-        ended = None
+    def next_batch(self) -> tuple[Batch, bool]:
+        """The next minibatch of this epoch's permutation, and whether an epoch just ended (its means are
+        computed by :meth:`flush`, from the queued terms, into ``history.epochs``)."""
+        ended = False
         if self.perm is None or self.pos >= len(self.perm):
             if self.perm is not None:                       # an epoch just ended
-                ended = {k: v / max(1, self.epoch_count) for k, v in self.epoch_sums.items()}
                 self.epoch += 1
-                self.history.epochs.append({"epoch": self.epoch, "step": self.step, **ended})
-                self.epoch_sums, self.epoch_count = {}, 0
+                self._queue.append((self.epoch, self.step))
+                ended = True
             self.perm = torch.randperm(len(self.data), generator=self.order).to(self.device)
             self.pos = 0
             self.model.on_epoch_start(self.epoch)
@@ -237,13 +207,111 @@ class Run:
         y = self.data.y.index_select(0, idx) if self.data.y is not None else None
         return Batch(self.data.x.index_select(0, idx), y), ended
 
-    def record(self, terms: dict[str, float]) -> None:
-        """Count one finished step: its terms join the history and the epoch's means."""
+    def record(self, out: dict[str, Any]) -> LiveMetrics:
+        """Count one finished step: its terms are queued (on a GPU as one small tensor: no host sync)
+        to join the history and the epoch's means at the next :meth:`flush`. ``out["loss"]`` is the
+        step's total (checked for NaN there); other 0-d terms become curves, 1-D terms bar charts.
+        On the CPU, reading a value is no sync: the terms are read at once (cheaper than stacking)."""
         self.step += 1
-        self.history.append(self.step, terms)
-        for k, v in terms.items():
-            self.epoch_sums[k] = self.epoch_sums.get(k, 0.0) + v
-        self.epoch_count += 1
+        keys, vectors = [], {}
+        m = LiveMetrics(self, self.step, self.epoch_progress, vectors)
+        if self.device.type == "cpu" and not self.STACK_ON_CPU:
+            m._row = row = [float(out["loss"].detach())]
+            for k, v in out.items():
+                if k == "loss":              # the tensor to minimise; families name their total
+                    continue
+                if isinstance(v, torch.Tensor) and v.dim():
+                    vectors[k] = v.detach().float().tolist()
+                else:
+                    keys.append(k)
+                    row.append(float(v))
+        else:
+            vals, host = [out["loss"].detach()], None
+            on_cpu = vals[0].is_cpu
+            for k, v in out.items():
+                if k == "loss":
+                    continue
+                if isinstance(v, torch.Tensor) and v.dim():
+                    vectors[k] = v.detach().to(torch.float32, copy=True)     # later steps may change v
+                    continue
+                keys.append(k)
+                if isinstance(v, torch.Tensor) and v.is_cpu == on_cpu:
+                    vals.append(v.detach())
+                else:                        # a host number (or a CPU tensor beside a GPU loss)
+                    host = host or {}
+                    host[k] = float(v)
+            m._host, m._n = host, len(vals)
+            self._rows.append(torch.stack(vals))
+        m._keys = tuple(keys)
+        self._queue.append(m)
+        return m
+
+    def _clear_pending(self) -> None:
+        self._queue: list[Any] = []          # LiveMetrics of steps and (epoch, step) epoch ends, in order
+        self._rows: list[torch.Tensor] = []  # each queued step's [loss, *terms] on the device
+        self._candidate: tuple[int, tuple[dict, list]] | None = None   # (step, weights) awaiting a check
+
+    @property
+    def history(self) -> History:
+        """Every step's terms and every epoch's means (reading it brings queued steps to the host)."""
+        self.flush()
+        return self._history
+
+    @history.setter
+    def history(self, h: History) -> None:
+        with self.lock:
+            self._clear_pending()
+            self._history = h
+
+    def flush(self) -> Diverged | None:
+        """Bring every queued step's terms to the host in one transfer: into the history, the epoch's
+        means and the yielded Metrics. Weights saved before step g+1 become the last good weights once
+        every loss up to step g+1 is known to be finite. If a queued loss is not finite, restore the last
+        good weights, forget that step and the later ones, and return (and keep in ``self.diverged``)
+        the :class:`Diverged` naming the first bad step; train() raises it."""
+        with self.lock:
+            if not self._queue:
+                return None
+            queue, rows, cand = self._queue, self._rows, self._candidate
+            self._clear_pending()
+            flat = torch.cat(rows).tolist() if rows else []      # the one device-to-host transfer
+            h, off, bad, ended, last = self._history, 0, None, None, 0
+            for e in queue:
+                if isinstance(e, tuple):                         # an epoch ended before the next step
+                    if bad is None:
+                        ended = {k: v / max(1, self.epoch_count) for k, v in self.epoch_sums.items()}
+                        h.epochs.append({"epoch": e[0], "step": e[1], **ended})
+                        self.epoch_sums, self.epoch_count = {}, 0
+                    continue
+                if e._row is None:
+                    vals, off = flat[off:off + e._n], off + e._n
+                else:
+                    vals = e._row
+                loss, last, it = vals[0], e.step, iter(vals[1:])
+                terms = {k: e._host[k] if k in e._host else next(it) for k in e._keys} \
+                    if e._host else dict(zip(e._keys, it))
+                terms = terms or {"total": loss}
+                e._terms, e._end, e._row, ended = terms, ended, None, None
+                if bad is None and not math.isfinite(loss):
+                    bad = (e.step, loss)
+                if bad is None:
+                    h.append(e.step, terms)
+                    for k, v in terms.items():
+                        self.epoch_sums[k] = self.epoch_sums.get(k, 0.0) + v
+                    self.epoch_count += 1
+            checked = bad[0] - 1 if bad else last
+            if cand is not None and cand[0] + 1 <= checked:     # its weights gave a finite loss
+                self.good = cand[1]
+            elif cand is not None and bad is None:
+                self._candidate = cand                         # its step is not done yet
+            if bad is None:
+                return None
+            self.step = bad[0] - 1
+            if self.model is not None:          # (None: the session was freed)
+                self.restore_good()
+            self.diverged = Diverged(f"The loss became {bad[1]} at step {bad[0]}: training diverged "
+                                     f"(try a smaller learning rate). The last good weights were kept.")
+            return self.diverged
 
     # -- weights ----------------------------------------------------------------------------
     def snapshot(self) -> tuple[dict, list]:
@@ -276,55 +344,50 @@ class Run:
                 self.model.train(was)
 
 
-def _scalars(out: dict[str, Any], loss: float) -> tuple[dict[str, float], dict[str, list[float]]]:
-    """A step's named terms: scalars become curves, 1-D tensors bar charts (``loss`` itself is not shown)."""
-    terms, vectors = {}, {}
-    for k, v in out.items():
-        if k == "loss":                  # the tensor to minimise; families name their total
-            continue
-        if isinstance(v, torch.Tensor) and v.dim() > 0:
-            vectors[k] = v.detach().float().cpu().tolist()
-        else:
-            terms[k] = float(v)
-    return terms or {"total": loss}, vectors
-
-
 def train(run: Run, steps: int | None = None, seconds: float | None = None,
           cancel: Callable[[], bool] | None = None) -> Iterator[Metrics]:
     """Advance ``run`` by ``steps`` optimizer steps (or for ``seconds``), yielding after each step.
 
-    Raises :class:`Diverged` (after restoring the last good weights) if the loss stops being finite.
-    Closing the generator (Stop) leaves the run consistent: a step is never half-done at a yield.
+    Raises :class:`Diverged` (after restoring the last good weights) if the loss stops being finite:
+    found when the queued terms are flushed (a look, every ``Run.GOOD_EVERY`` steps, the end), so it
+    names the first bad step though a few steps more may have run. Closing the generator (Stop) leaves
+    the run consistent: a step is never half-done at a yield, and the queued steps are flushed.
     """
-    torch.set_flush_denormal(True)   # tiny activations otherwise slow CPU math ~2×; no effect on results shown
     model = run.model
     start = time.perf_counter()
     done = 0
+    run.diverged = None
     try:
         while (steps is None or done < steps) and (seconds is None or time.perf_counter() - start < seconds):
             if cancel is not None and cancel():
-                return
+                break
             with run.lock:
                 t0 = time.perf_counter()
+                # tiny activations otherwise slow CPU math ~2×. The flag lives in a CPU register of the
+                # *thread*, and Gradio resumes a generator on any of its worker threads: set it at every
+                # step, or the same seed gives different low bits depending on the thread (issue 16.9)
+                torch.set_flush_denormal(True)
+                if run.step % Run.GOOD_EVERY == 0 or (run.good is None and run._candidate is None):
+                    # check what is queued before saving candidate good weights: at most one waits
+                    if run.flush() is not None:
+                        break
+                    run._candidate = (run.step, run.snapshot())
                 model.train()
-                batch, ended = run.next_batch()
-                candidate = run.snapshot() if run.step % Run.GOOD_EVERY == 0 else None
-                out = model.train_step(batch)
-                loss = float(out["loss"].detach())
-                if not np.isfinite(loss):
-                    run.restore_good()
-                    raise Diverged(f"The loss became {loss} at step {run.step + 1}: training diverged "
-                                   f"(try a smaller learning rate). The last good weights were kept.")
-                terms, vectors = _scalars(out, loss)
-                run.record(terms)
+                batch, _ = run.next_batch()
+                m = run.record(model.train_step(batch))
                 done += 1
-                if candidate is not None:      # these weights gave a finite loss: they are good
-                    run.mark_good(candidate)
                 t1 = time.perf_counter()
                 run.train_seconds += t1 - t0
                 # what a visitor sees: steps over the wall time of this press, the time spent drawing
                 # between steps included (a smoothed per-step rate overstated it ~3×)
-                run.steps_per_s = done / max(t1 - start, 1e-9)
-            yield Metrics(run.step, run.epoch_progress, terms, vectors, run.steps_per_s, ended)
+                run.steps_per_s = m.steps_per_s = done / max(t1 - start, 1e-9)
+            yield m
+            if run.diverged is not None:       # someone looked while we were suspended and found a NaN
+                break
+        run.flush()
+        if run.diverged is not None:
+            err, run.diverged = run.diverged, None
+            raise err
     finally:
+        run.flush()                          # Stop closes us at a yield: what was queued still counts
         model.eval()

@@ -2,8 +2,10 @@
 
 Loss per image (seed 004, eq. 2 and 4; seed 000, eq. 10):
     L = E_q[-log p(x|z)] + β_t · KL(q(z|x) ‖ N(0, I)),   β_t = β · min(1, epoch / warmup)   (listing 1)
-The CVAE keeps the prior N(0, I) for every label; in MSE mode −log p(x|z) is ½‖x − x̂‖², a Gaussian
-with σ = 1 without its constant D/2·log 2π (so "neg_elbo" is the −ELBO up to that constant).
+By default the CVAE keeps the prior N(0, I) for every label (``prior="learned"``: a network p(z|y), whose KL
+replaces KL(q ‖ N(0, I)); trainers/vae_priors.py). In MSE mode −log p(x|z) is ½‖x − x̂‖², a Gaussian with
+σ = 1 without its constant D/2·log 2π (so "neg_elbo" is the −ELBO up to that constant), unless
+``gaussian="unit"`` (σ = 1) or ``"learned"`` (one learned σ): then the full −log N(x; x̂, σ²I), so "neg_elbo" is exact.
 The optimiser sees the sum over the batch, exactly as pytorch/examples' vae/main.py, so the
 numerics match the plain recipe; the curves show per-image values (sum / batch size).
 """
@@ -14,10 +16,11 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
-from .base import Batch, ConfigBase, GenerativeModel, param
+from .base import Batch, ConfigBase, GenerativeModel, global_rng, param
 from .layers import ConvDecoder, ConvEncoder, bce_with_logits_sum, conv_ok, mlp
+from .vae_priors import SIGMA_SPEED, ConditionalPrior, gaussian_nll_sum, kl_gaussians
 
 
 @dataclass
@@ -38,6 +41,21 @@ class Config(ConfigBase):
     lr: float = param(1e-3, "Adam learning rate.", lo=1e-5, hi=1.0, log=True, label="learning rate", live=True)
     batch_size: int = param(128, "Images per step.", lo=1, hi=4096, step=1, label="batch size", live=True)
     seed: int = param(0, "Random seed: same seed, same run.", lo=0, hi=2**31 - 1, step=1)
+    prior: str = param("standard", "The CVAE's prior p(z|y): N(0, I) for every label (standard), or a small "
+                       "network y -> (μ_p, log σ²_p) trained with the rest (learned; needs the conditional VAE).",
+                       choices=("standard", "learned"), label="prior p(z|y)")
+    gaussian: str = param("mse", "With the MSE (Gaussian) reconstruction loss: mse = ½‖x − x̂‖² (σ = 1, constant "
+                          "dropped); unit = the full −log N(x; x̂, I); learned = the full −log N(x; x̂, σ²I) with one "
+                          "learned σ for all pixels. The last two make −ELBO exact, in nats.",
+                          choices=("mse", "unit", "learned"), label="Gaussian decoder σ")
+
+    def validate(self) -> None:
+        if self.prior == "learned" and not self.conditional:
+            raise ValueError("prior p(z|y) 'learned' is the conditional VAE's prior: tick conditional (CVAE), "
+                             "or set the prior to 'standard'.")
+        if self.gaussian != "mse" and self.recon != "mse":
+            raise ValueError(f"Gaussian decoder σ {self.gaussian!r} needs reconstruction loss 'mse' (the Gaussian "
+                             f"decoder); got {self.recon!r}. Set it to 'mse', or the σ back to 'mse'.")
 
 
 def kl_normal(mu: Tensor, logvar: Tensor) -> Tensor:
@@ -58,11 +76,17 @@ def warmup_beta(beta: float, epoch: int, warmup_epochs: int) -> float:
 
 
 # -- latent codes for the views: what to decode to see the latent space ------------------------------------
-def prior_codes(model: Model, n: int) -> tuple[Tensor, Tensor | None]:
+def prior_codes(model: Model, n: int, seed: int = 0, y: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
     """``n`` draws z ~ p(z) = N(0, I) (seed 000 §1.2.2; seed 001: z ~ N(0, I)): z (n, d) on the model's device,
-    and for a conditional VAE the labels 0, 1, …, C−1, 0, 1, … (n,) so every class shows up; None otherwise."""
-    z = torch.randn(n, model.cfg.latent_dim, device=model.device)                       # (n, d)
-    y = torch.arange(n, device=model.device) % model.n_cond if model.n_cond else None   # (n,)
+    and for a conditional VAE the labels 0, 1, …, C−1, 0, 1, … (n,) so every class shows up (or ``y`` when given);
+    None otherwise. With a learned prior (trainers/vae_priors.py) z = μ_p(y) + σ_p(y) ε, a draw from p(z|y)."""
+    with global_rng(seed):                  # the same draws at every redraw; nobody else's RNG disturbed
+        z = torch.randn(n, model.cfg.latent_dim, device=model.device)                   # (n, d)
+    if y is None:                           # (n,) labels given, or every class in turn
+        y = torch.arange(n, device=model.device) % model.n_cond if model.n_cond else None
+    if getattr(model, "prior_net", None) is not None:             # learned p(z|y): z = μ_p(y) + σ_p(y) ε
+        mu_p, logvar_p = model.prior_net(model._onehot(y, n, model.device))
+        z = mu_p + torch.exp(0.5 * logvar_p) * z
     return z, y
 
 
@@ -114,6 +138,22 @@ class Model(GenerativeModel):
             self.encoder = mlp([self.n_in + self.n_cond, cfg.hidden, 2 * d])
             self.decoder = mlp([d + self.n_cond, cfg.hidden, self.n_in])
         self.beta_now = warmup_beta(cfg.beta, 0, cfg.warmup_epochs)
+        # issue 12 options (trainers/vae_priors.py); absent by default, so the default model is unchanged
+        self.prior_net = ConditionalPrior(self.n_cond, d) if cfg.prior == "learned" else None
+        self.sigma_raw = nn.Parameter(torch.zeros(())) if cfg.gaussian == "learned" else None
+
+    def log_sigma(self) -> Tensor:
+        """log σ of the Gaussian decoder: learned (one for all pixels), else 0 (σ = 1)."""
+        if self.sigma_raw is None:
+            return torch.zeros((), device=self.device)
+        return SIGMA_SPEED * self.sigma_raw
+
+    def kl_terms(self, mu: Tensor, logvar: Tensor, y: Tensor | None = None) -> Tensor:
+        """KL(q(z|x) ‖ p(z[|y])) per dimension (B, d): to N(0, I), or to the learned N(μ_p(y), σ_p²(y))."""
+        if self.prior_net is None:
+            return kl_normal(mu, logvar)
+        mu_p, logvar_p = self.prior_net(self._onehot(y, mu.shape[0], mu.device))
+        return kl_gaussians(mu, logvar, mu_p, logvar_p)
 
     # q(z|x[, y]) -> (mu, logvar), each (B, d)
     def encode(self, x: Tensor, y: Tensor | None = None) -> tuple[Tensor, Tensor]:
@@ -158,18 +198,20 @@ class Model(GenerativeModel):
             recon = bce_with_logits_sum(out, x)
         else:
             # −log N(x; out, I) − D/2·log 2π per image: σ = 1, the constant left out (the tab says so)
-            recon = 0.5 * F.mse_loss(out, x, reduction="sum")
-        kl_dims = kl_normal(mu, logvar)                     # (B, d)
+            recon = 0.5 * F.mse_loss(out, x, reduction="sum") if self.cfg.gaussian == "mse" else \
+                gaussian_nll_sum(out, x, self.log_sigma())  # −log N(x; out, σ²I), constant included
+        kl_dims = self.kl_terms(mu, logvar, y)              # (B, d)
         kl = kl_dims.sum()
         loss = recon + self.beta_now * kl                   # summed over the batch, as the plain recipe
         return {"loss": loss,
                 "total": loss.detach() / B, "recon": recon.detach() / B, "kl": kl.detach() / B,
                 "neg_elbo": (recon + kl).detach() / B, "beta": torch.tensor(self.beta_now),
-                "kl_per_dim": kl_dims.detach().mean(0)}
+                "kl_per_dim": kl_dims.detach().mean(0),
+                **({"sigma": self.log_sigma().detach().exp()} if self.sigma_raw is not None else {})}
 
     @torch.no_grad()
     def sample(self, n: int, y: Tensor | None = None) -> Tensor:
-        z, y_prior = prior_codes(self, n)
+        z, y_prior = prior_codes(self, n, y=y)       # with a learned prior, z ~ p(z | the labels asked for)
         return self.decode(z, y_prior if y is None else y)
 
     @torch.no_grad()

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .base import Batch, ConfigBase, GenerativeModel, param
+from .base import Batch, ConfigBase, GenerativeModel, finite, global_rng, param
 from .vqvae_codebook import Quantized, VectorQuantizer, perplexity
 
 
@@ -179,7 +179,7 @@ class Model(GenerativeModel):
 
     def train_step(self, batch: Batch) -> dict[str, Tensor]:
         out = super().train_step(batch)
-        if not torch.isfinite(out["loss"]):
+        if not finite(out["loss"]):
             return out
         for level, qz in self._last.items():
             vq = self.quantizer(level)
@@ -260,7 +260,8 @@ class Model(GenerativeModel):
         u = self.quantizer(level).usage().float()
         p = u / u.sum() if float(u.sum()) > 0 else torch.ones_like(u) / u.numel()
         h, w = self.grid[level]
-        return torch.multinomial(p, n * h * w, replacement=True).view(n, h, w)
+        with global_rng():
+            return torch.multinomial(p, n * h * w, replacement=True).view(n, h, w)
 
     @torch.no_grad()
     def sample(self, n: int, y: Tensor | None = None) -> Tensor:

@@ -115,7 +115,7 @@ class CodePrior(nn.Module):
             self.opt = adam(self.parameters(), lr=self.cfg.lr)
         steps = self.cfg.steps if steps is None and seconds is None else steps
         g = torch.Generator().manual_seed(self.cfg.seed + len(self.losses))
-        seqs = seqs.to(self.pos.device)
+        seqs = seqs.to(next(self.parameters()).device)     # (also PixelCNNPrior's, trainers/vqvae_pixelcnn.py)
         start, done = time.perf_counter(), 0
         self.train()
         try:

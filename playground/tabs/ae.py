@@ -13,9 +13,9 @@ from trainers import ae_probes as V
 from trainers.ae import Config, corrupt
 from trainers.loop import Run
 
-from .. import figures, latent
+from .. import figures, latent, session
 from ..latent import N_POINTS, test_subset
-from ..panel import Panel
+from ..panel import LivePlot, Panel
 
 TITLE = "Autoencoders"
 WHAT = "codes h(x)"                       # the points of the latent scatter
@@ -126,6 +126,12 @@ def render(run: Run, view: View) -> dict[str, Any]:
             "holes_note": holes_note}
 
 
+def pick(views: dict[str, Any], *names: str) -> dict[str, Any]:
+    """Only the named views: a control's handler touches only what it changes (a bad value there must not
+    blank the others)."""
+    return {k: views[k] for k in names}
+
+
 def _sparse_figs(run: Run, h: torch.Tensor):
     cfg = run.cfg
     v = h.detach().float().cpu().numpy()
@@ -202,13 +208,19 @@ def _holes(run: Run, view: View, m, x: torch.Tensor) -> tuple[Any, str]:
 
 
 # ----------------------------------------------------------------------------- on-demand views
+def _companion(family: str, cfg: Any, data: Any, steps: int, device: Any) -> Run:
+    """A side training: in a training slot, within one press's time limit, ended by Stop or Reset."""
+    return V.train_companion(family, cfg, data, steps, device=device, seconds=session.MAX_SECONDS,
+                             cancel=session.should_stop)
+
+
 def _train_twin(run: Run, kind: str, steps: float) -> Run:
     steps = int(steps)
     if kind == "vae":
-        return V.train_companion("vae", V.vae_config_like(run.cfg), run.data, steps, device=run.device)
+        return _companion("vae", V.vae_config_like(run.cfg), run.data, steps, run.device)
     if run.cfg.variant != "contractive":
         raise ValueError("The λ = 0 comparison is for the contractive AE: set variant = contractive and train.")
-    return V.train_companion("ae", V.zero_penalty_like(run.cfg), run.data, steps, device=run.device)
+    return _companion("ae", V.zero_penalty_like(run.cfg), run.data, steps, run.device)
 
 
 def anomaly(run: Run, view: View, held: list[str] | None, steps: float) -> dict[str, Any]:
@@ -216,7 +228,7 @@ def anomaly(run: Run, view: View, held: list[str] | None, steps: float) -> dict[
     if not held:
         raise ValueError("Pick at least one class to hold out as the anomalies.")
     normal, x_normal, x_anom = V.split_classes(run.data, [int(c) for c in held])
-    side = V.train_companion("ae", run.cfg, normal, int(steps), device=run.device)
+    side = _companion("ae", run.cfg, normal, int(steps), run.device)
     with side.evaluating() as m:
         rep = V.anomaly_report(m, x_normal, x_anom)
     names = ", ".join(run.data.classes[int(c)] for c in held)
@@ -250,10 +262,10 @@ def build() -> Panel:
         with gr.Tabs():
             with gr.Tab("Sparsity"):
                 with gr.Row():
-                    hist = gr.Plot(label="Histogram of code activations")
-                    rho_fig = gr.Plot(label="Mean activation per unit")
+                    hist = LivePlot(label="Histogram of code activations")
+                    rho_fig = LivePlot(label="Mean activation per unit")
             with gr.Tab("Contraction"):
-                sens = gr.Plot(label="Code sensitivity to small input perturbations")
+                sens = LivePlot(label="Code sensitivity to small input perturbations")
                 twin_btn = gr.Button("Train the same AE with λ = 0 for as many steps, and compare")
             with gr.Tab("Why VAE (holes)"):
                 gr.Markdown("Rows: **AE** straight line from image a to b · **VAE** same line · **AE** random "
@@ -274,7 +286,7 @@ def build() -> Panel:
                     an_steps = gr.Slider(50, 10_000, value=600, step=50, label="Training steps")
                 an_btn = gr.Button("Train on the other classes and score by reconstruction error")
                 an_note = gr.Markdown("")
-                an_fig = gr.Plot(label="Reconstruction errors: normal vs held-out")
+                an_fig = LivePlot(label="Reconstruction errors: normal vs held-out")
     panel.wire(dict(recon=recon, latent=lat.html, activations=hist, rho=rho_fig, sensitivity=sens, holes=holes,
                     holes_note=holes_note), render)
 
@@ -288,20 +300,22 @@ def build() -> Panel:
 
     def set_pair(run: Run, view: View, a: float, b: float):
         view.pair = (int(a), int(b))
-        return render(run, view)
+        return pick(render(run, view), "holes", "holes_note")
 
     def train_vae(run: Run, view: View, steps: float):
         view.vae = _train_twin(run, "vae", steps)
-        return render(run, view)
+        return pick(render(run, view), "holes", "holes_note")
 
     def train_twin(run: Run, view: View):
         view.twin, view.twin_sens = _train_twin(run, "ae", min(max(1, run.step), 20_000)), None
-        return render(run, view)
+        return pick(render(run, view), "sensitivity")
 
     for s in (ia, ib):
-        panel.on(s.release, set_pair, [ia, ib])
+        panel.on(s.release, set_pair, [ia, ib], outputs=dict(holes=holes, holes_note=holes_note))
     lat.wire(panel, api_name="ae_tsne")
-    panel.on(vae_btn.click, train_vae, [vae_steps], api_name="ae_train_vae")
-    panel.on(twin_btn.click, train_twin, api_name="ae_compare_plain")
-    panel.on(an_btn.click, anomaly, [held, an_steps], outputs=dict(figure=an_fig, note=an_note), api_name="ae_anomaly")
+    panel.on(vae_btn.click, train_vae, [vae_steps], outputs=dict(holes=holes, holes_note=holes_note),
+             api_name="ae_train_vae", train=True)
+    panel.on(twin_btn.click, train_twin, outputs=dict(sensitivity=sens), api_name="ae_compare_plain", train=True)
+    panel.on(an_btn.click, anomaly, [held, an_steps], outputs=dict(figure=an_fig, note=an_note), api_name="ae_anomaly",
+             train=True)
     return panel

@@ -14,7 +14,7 @@ from trainers.loop import Run
 from trainers.metrics import chamfer, diversity, grid_around
 
 from .. import figures
-from ..panel import Panel
+from ..panel import LivePlot, Panel
 from . import diffusion_views as views
 
 TITLE = "Diffusion"
@@ -317,11 +317,11 @@ def build() -> Panel:
     with panel.layout():
         with gr.Row(equal_height=False):
             with gr.Column():
-                samples_plot = gr.Plot(label="Samples (red) over the data (grey)")
+                samples_plot = LivePlot(label="Samples (red) over the data (grey)")
                 samples_img = gr.Image(label="Samples (20 DDIM steps, same seed every time)", visible=False,
                                        **big)
             with gr.Column():
-                fwd_plot = gr.Plot(label="Forward process")
+                fwd_plot = LivePlot(label="Forward process")
                 fwd_img = gr.Image(label="Forward process", visible=False, **big)
                 fwd_t = gr.Slider(1, 1000, value=1, step=1, label="t (clamped to T)",
                                   info="Noise level of the forward process (eq. 9); the marker on the schedules.")
@@ -347,8 +347,8 @@ def build() -> Panel:
                     next_btn = gr.Button("+1 step ▶")
                 readout = gr.Markdown("Train, then press **Sample and keep every frame**.")
                 with gr.Row():
-                    frame_plot = gr.Plot(label="x_t (red) and the ε̂ field (arrows)")
-                    frame_x0 = gr.Plot(label="predicted clean x̂₀ (blue)")
+                    frame_plot = LivePlot(label="x_t (red) and the ε̂ field (arrows)")
+                    frame_x0 = LivePlot(label="predicted clean x̂₀ (blue)")
                 with gr.Row():
                     img_xt = gr.Image(label="x_t", visible=False, **big)
                     img_eps = gr.Image(label="predicted noise ε̂ (grey = 0)", visible=False, **big)
@@ -357,14 +357,14 @@ def build() -> Panel:
                     gif_btn = gr.Button("Export the reverse process as a GIF")
                     gif_file = gr.File(label="Animated GIF", interactive=False)
             with gr.Tab("Schedule"):
-                sched = gr.Plot(label="β_t, ᾱ_t and SNR_t for both schedules (thick: the one in use; "
-                                      "marker: t of the forward-process slider)")
+                sched = LivePlot(label="β_t, ᾱ_t and SNR_t for both schedules (thick: the one in use; "
+                                       "marker: t of the forward-process slider)")
             with gr.Tab("Guidance"):
                 gr.Markdown("Train with **class-conditional (guidance)** ticked (moons have 2 classes), then "
                             "compare guidance scales: every class is sampled at each w from the same seed.")
                 guide_btn = gr.Button("Compare guidance scales", variant="primary")
                 guide_text = gr.Markdown("")
-                guide_plot = gr.Plot(label="Spread and fidelity against the guidance scale")
+                guide_plot = LivePlot(label="Spread and fidelity against the guidance scale")
     panel.wire(dict(samples_plot=samples_plot, samples_img=samples_img, schedules=sched, forward_plot=fwd_plot,
                     forward_img=fwd_img), render)
     timer = gr.Timer(0.2, active=False)
@@ -385,7 +385,7 @@ def build() -> Panel:
         start = 0 if int(k) >= len(fr) - 1 else int(k)                 # Play at the end starts over
         return {"frame": start, "timer": gr.Timer(active=True)}
 
-    panel.on(fwd_t.release, set_t, [fwd_t])
+    panel.on(fwd_t.release, set_t, [fwd_t], outputs=dict(forward_plot=fwd_plot, forward_img=fwd_img, schedules=sched))
     panel.on(sample_btn.click, sample_frames, [sampler, ddim_steps, eta, n, seed, guidance, label, field_mode],
              outputs=with_frame, api_name="diffusion_sample")
     panel.on(frame.release, frame_views, [frame], outputs=fviews, api_name="diffusion_frame")

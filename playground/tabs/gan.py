@@ -16,7 +16,7 @@ from trainers.gan_metrics import N_SAMPLES, d_heatmap, d_scores, dataset_coverag
 from trainers.loop import Run
 
 from .. import figures
-from ..panel import Panel
+from ..panel import LivePlot, Panel
 
 TITLE = "GAN"
 UPLOAD = "my points (.csv) or images (.zip / .npz)"
@@ -251,12 +251,12 @@ def build() -> Panel:
     with panel.layout(curves="bottom"):
         with gr.Row():
             with gr.Column(scale=3):
-                lab = gr.Plot(label="GAN lab: D's heatmap, real and generated points, G's gradient")
+                lab = LivePlot(label="GAN lab: D's heatmap, real and generated points, G's gradient")
                 grid = gr.Image(label="G(z) from the same fixed noise every frame", interactive=False,
                                 format="png", visible=False)
             with gr.Column(scale=2):
                 readout = gr.Markdown("### Modes covered: press **Train**", elem_classes=["pg-gan-readout"])
-                scores = gr.Plot(label="Histogram of D's scores")
+                scores = LivePlot(label="Histogram of D's scores")
     with panel.left:
         with gr.Accordion("Draw your own points", open=False):
             sketch = gr.Sketchpad(label="Draw a shape (dark strokes)", canvas_size=(400, 400), type="numpy",

@@ -10,12 +10,13 @@ import numpy as np
 import torch
 
 from trainers import tdvae_data
+from trainers.base import global_rng
 from trainers.data import Dataset
 from trainers.loop import Run
 from trainers.tdvae import Config
 
 from .. import figures
-from ..panel import Panel
+from ..panel import LivePlot, Panel
 
 TITLE = "TD-VAE"
 DATASETS = list(tdvae_data.SEQUENCE_DATASETS)[::-1]          # sine waves first: it learns in seconds
@@ -118,8 +119,7 @@ def render(run: Run, view: View) -> dict[str, Any]:
     s = _settings(run, view)
     x = run.data.x_test[s["seq"]]                                        # (T, D)
     T = x.shape[0]
-    with run.evaluating() as m, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(s["draw"])                                     # same futures until "roll out" again
+    with run.evaluating() as m, global_rng(s["draw"]):                 # same futures until "roll out" again
         fut = m.rollout(x, s["t"], s["n"], s["jump"], s["steps"])        # (n, steps, D)
     times = s["t"] + s["jump"] * np.arange(1, s["steps"] + 1)
     inside = times < T
@@ -228,7 +228,7 @@ def build() -> Panel:
                          visible=False)
         grid = gr.Image(label="Truth and rolled-out futures", show_label=False, interactive=False,
                         format="png", visible=False)
-        plot = gr.Plot(label="Jumpy prediction", visible=True)
+        plot = LivePlot(label="Jumpy prediction", visible=True)
     panel.wire(dict(info=info, strip=strip, futures=grid, plot=plot), render)
 
     def roll(run: Run, view: View, seq: float, t: float, jump: float, n: float, steps: float) -> dict[str, Any]:

@@ -11,10 +11,11 @@ import torch
 from trainers.vqvae_codebook import edit_code_map
 from trainers.loop import Run
 from trainers.vqvae_prior import CodePrior, PriorConfig, code_sequences
+from trainers.vqvae_pixelcnn import PixelCNNPrior
 from trainers.vqvae import Config
 
 from .. import figures, session
-from ..panel import Panel
+from ..panel import LivePlot, Panel
 from ..session import Session
 from . import vqvae_views as views
 
@@ -74,6 +75,7 @@ class View:
     prior: CodePrior | None = None                  # the prior trained on this run's code maps
     sent: dict[str, Any] = field(default_factory=dict)     # what each view showed last (see _changed)
     stamps: dict[str, tuple] = field(default_factory=dict)  # when each costly view was last computed
+    pixelcnn: PixelCNNPrior | None = None           # the second prior choice (gated PixelCNN), kept beside it
 
 
 def _edit(view: View, n: int) -> tuple[int, int, int, int]:
@@ -146,9 +148,9 @@ def build() -> Panel:
         with gr.Row():
             recon = gr.Image(label="Test inputs (rows 1, 3), reconstructions (2, 4)",
                              interactive=False, format="png")
-            usage = gr.Plot(label="Code usage")
+            usage = LivePlot(label="Code usage")
         with gr.Row():
-            proj = gr.Plot(label="Codebook and encoder outputs")
+            proj = LivePlot(label="Codebook and encoder outputs")
             eq = gr.Markdown(latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
                                                {"left": "$", "right": "$", "display": False}])
         with gr.Tabs():
@@ -160,7 +162,7 @@ def build() -> Panel:
                     code = gr.Number(0, precision=0, label="new code k")
                     edit_btn = gr.Button("Decode with this code", variant="secondary")
                 with gr.Row():
-                    codemap = gr.Plot(label="Map of code indices")
+                    codemap = LivePlot(label="Map of code indices")
                     edit_img = gr.Image(label="Input · recon · edited · |change| ×3",
                                         interactive=False, format="png")
             with gr.Tab("Keep the N most used codes"):
@@ -168,7 +170,7 @@ def build() -> Panel:
                 with gr.Row():
                     topn_img = gr.Image(label="Inputs · all codes · only the N most used", interactive=False,
                                         format="png")
-                    topn_fig = gr.Plot(label="Error as N shrinks")
+                    topn_fig = LivePlot(label="Error as N shrinks")
             with gr.Tab("Switch codes off"):
                 off = gr.Textbox(label="Codes to switch off (e.g. 3, 17, 20), then Enter", value="")
                 off_md = gr.Markdown()
@@ -180,17 +182,22 @@ def build() -> Panel:
                             "What breaks when a level is gone is what that level carries.")
                 levels_img = gr.Image(label="What each level carries", interactive=False, format="png")
             with gr.Tab("Sample (prior)"):
-                gr.Markdown("A tiny causal transformer learns p(k₁…k_T) over the code maps of the training "
-                            "images (raster order; VQ-VAE-2: top map first). Sampling a map cell by cell and "
-                            "decoding it gives new images. Right: cells drawn independently, for comparison.")
+                gr.Markdown("A prior learns p(k₁…k_T) = Π p(k_t | k_<t) over the code maps of the training "
+                            "images (raster order; VQ-VAE-2: top map first). Two to choose from: a tiny causal "
+                            "**transformer**, or the papers' **gated PixelCNN** (vertical and horizontal stacks "
+                            "of masked convolutions, type A then B, each layer gated: y = tanh(W_f ∗ x) ⊙ σ(W_g ∗ x); "
+                            "for VQ-VAE-2 one per level, the bottom one conditioned on the top map). Train both and compare their loss curves (same units) "
+                            "and samples. Sampling a map cell by cell and decoding it gives new images. Right: "
+                            "cells drawn independently, for comparison.")
                 with gr.Row():
                     p_steps = gr.Slider(10, 3000, value=200, step=10, label="prior steps per press")
                     p_temp = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="temperature")
+                    p_kind = gr.Radio(list(views.PRIOR_KINDS), value="transformer", label="prior")
                     p_train = gr.Button("Train prior", variant="primary")
                     p_sample = gr.Button("Sample again")
                 p_status = gr.Markdown("Train the VQ-VAE, then press **Train prior**.")
                 with gr.Row():
-                    p_curve = gr.Plot(label="Prior loss")
+                    p_curve = LivePlot(label="Prior loss")
                     p_img = gr.Image(label="Samples from the prior", interactive=False, format="png")
                     noprior = gr.Image(label="Without a prior (independent cells)", interactive=False,
                                        format="png")
@@ -217,24 +224,27 @@ def build() -> Panel:
         view.off = views.parse_codes(text, run.cfg.num_codes)
         return render(run, view)
 
-    panel.on(img_idx.release, set_image, [img_idx], api_name="vqvae_image", show_progress="hidden")
-    panel.on(edit_btn.click, set_edit, [img_idx, row, col, code], api_name="vqvae_edit")
-    panel.on(top_n.release, set_top_n, [top_n], api_name="vqvae_top_n", show_progress="hidden")
-    panel.on(off.submit, set_off, [off], api_name="vqvae_codes_off")
+    cell = dict(codemap=codemap, edit=edit_img)         # each control changes (and can fail on) its own views
+    panel.on(img_idx.release, set_image, [img_idx], outputs=cell, api_name="vqvae_image", show_progress="hidden")
+    panel.on(edit_btn.click, set_edit, [img_idx, row, col, code], outputs=cell, api_name="vqvae_edit")
+    panel.on(top_n.release, set_top_n, [top_n], outputs=dict(topn_img=topn_img, topn_fig=topn_fig),
+             api_name="vqvae_top_n", show_progress="hidden")
+    panel.on(off.submit, set_off, [off], outputs=dict(off_img=off_img, off_note=off_md), api_name="vqvae_codes_off")
 
-    def train_prior(s: Session | None, steps, temperature):
+    def train_prior(s: Session | None, steps, temperature, kind="transformer"):
         if s is None or s.run is None or s.run.model is None:
             raise gr.Error("Train a VQ-VAE first (press ▶ Train): the prior learns the code maps of a trained VQ-VAE.")
         run, view = s.run, s.view
         try:
+            attr, cls = views.prior_kind(kind)                   # ValueError naming the field if unknown
             cfg = PriorConfig(steps=int(steps), temperature=float(temperature))
             with run.evaluating() as model:
                 seqs = code_sequences(model, run.data.x[:N_PRIOR_IMAGES])   # ValueError if not trained yet
-                prior = view.prior
+                prior = getattr(view, attr)
                 if prior is None or prior.K != model.cfg.num_codes or prior.levels != model.levels:
-                    prior = CodePrior(cfg, model)
+                    prior = cls(cfg, model)
                 prior.cfg = cfg
-            view.prior = prior
+            setattr(view, attr, prior)
         except ValueError as e:
             raise gr.Error(str(e)) from None
         last = 0.0
@@ -242,12 +252,16 @@ def build() -> Panel:
             if time.perf_counter() - last > 0.7:
                 last = time.perf_counter()
                 yield {p_status: f"training the prior… step {step:,}, loss {loss:.3f} nats/code",
-                       p_curve: views.prior_curve(prior.losses)}
+                       p_curve: views.prior_curves(view, kind)}
         prior.vq_steps = int(run.model.steps_done)
-        yield sample(s, temperature)
+        yield sample(s, temperature, kind)
 
-    def sample(s: Session | None, temperature):
-        prior = None if s is None or s.run is None else s.view.prior
+    def sample(s: Session | None, temperature, kind="transformer"):
+        try:
+            attr, _ = views.prior_kind(kind)
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+        prior = None if s is None or s.run is None else getattr(s.view, attr)
         if prior is None:
             raise gr.Error("Train the prior first: press Train prior (after training the VQ-VAE).")
         run = s.run
@@ -258,11 +272,11 @@ def build() -> Panel:
             raise gr.Error(str(e)) from None
         stale = "" if prior.vq_steps == int(run.model.steps_done) else \
             " ⚠️ the VQ-VAE trained on since: press Train prior again to follow its new codes."
-        msg = (f"prior: {len(prior.losses):,} steps, last loss {prior.losses[-1]:.3f} nats per code "
+        msg = (f"{kind} prior: {len(prior.losses):,} steps, last loss {prior.losses[-1]:.3f} nats per code "
                f"(uniform would be {torch.log(torch.tensor(float(prior.K))):.2f}).{stale}")
-        return {p_status: msg, p_curve: views.prior_curve(prior.losses), p_img: figures.grid(imgs, nrow=8)}
+        return {p_status: msg, p_curve: views.prior_curves(s.view, kind), p_img: figures.grid(imgs, nrow=8)}
 
-    p_train.click(train_prior, [panel.state, p_steps, p_temp], [p_status, p_curve, p_img], api_name="vqvae_prior",
+    p_train.click(train_prior, [panel.state, p_steps, p_temp, p_kind], [p_status, p_curve, p_img], api_name="vqvae_prior",
                   concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train")
-    p_sample.click(sample, [panel.state, p_temp], [p_status, p_curve, p_img], api_name="vqvae_prior_sample")
+    p_sample.click(sample, [panel.state, p_temp, p_kind], [p_status, p_curve, p_img], api_name="vqvae_prior_sample")
     return panel

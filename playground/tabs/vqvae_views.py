@@ -7,9 +7,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from trainers.base import global_rng
 from trainers.metrics import pca_shared
 from trainers.vqvae_codebook import edit_code_map, perplexity, top_n_mask
 from trainers.vqvae import Model
+from trainers.vqvae_pixelcnn import PixelCNNPrior
+from trainers.vqvae_prior import CodePrior
 
 from .. import figures
 
@@ -189,8 +192,7 @@ def levels_view(m: Model, x: torch.Tensor, codes: dict[str, torch.Tensor]) -> np
     if len(m.levels) < 2:
         return None
     one = {lv: c[:8] for lv, c in codes.items()}
-    with torch.random.fork_rng(devices=[]):     # the same redraw at every refresh, training's RNG untouched
-        torch.manual_seed(0)
+    with global_rng(0):                         # the same redraw at every refresh, nobody else's RNG touched
         rows = [x[:8], m.decode_codes(one)] + [m.decode_codes(one, {lv: how}) for lv in ("top", "bottom")
                                                for how in ("zero", "random")]
     return figures.grid(torch.cat(rows), nrow=8, target=560)
@@ -198,8 +200,7 @@ def levels_view(m: Model, x: torch.Tensor, codes: dict[str, torch.Tensor]) -> np
 
 def no_prior_samples(m: Model, n: int = 16) -> np.ndarray:
     """Every cell drawn on its own from the usage histogram (same draw at each refresh)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+    with global_rng(0):
         return figures.grid(m.sample(n), nrow=8)
 
 
@@ -210,3 +211,32 @@ def prior_curve(losses: list[float]) -> Any:
                        dict(height=300, showlegend=False,
                             title=dict(text="Prior loss: −log p(k_t | k_<t), nats per code", font=dict(size=15)),
                             xaxis=dict(title=dict(text="prior step")), yaxis=dict(title=dict(text="nats"))))
+
+
+# ----------------------------------------------------------------------------- the two priors
+PRIOR_KINDS = {"transformer": ("prior", CodePrior), "gated PixelCNN": ("pixelcnn", PixelCNNPrior)}
+
+
+def prior_kind(kind: Any) -> tuple[str, type]:
+    """The View attribute and class of a prior choice; a ValueError naming the field for anything else."""
+    if kind not in PRIOR_KINDS:
+        raise ValueError(f"prior must be one of {', '.join(repr(k) for k in PRIOR_KINDS)}; got {kind!r}.")
+    return PRIOR_KINDS[kind]
+
+
+def prior_curves(view: Any, kind: str) -> Any:
+    """The loss curve of the prior in use ("prior NLL"), with the other prior's in grey once it is trained."""
+    others = [(k, getattr(view, a, None)) for k, (a, _) in PRIOR_KINDS.items() if k != kind]
+    others = [(k, p) for k, p in others if p is not None and p.losses]
+    if not others:
+        return prior_curve(getattr(view, prior_kind(kind)[0]).losses)
+    traces = []
+    for name, losses, color in [("prior NLL", getattr(view, prior_kind(kind)[0]).losses, figures.PALETTE[0])] + \
+            [(f"{k} NLL", p.losses, "#94a3b8") for k, p in others]:
+        y = np.asarray(losses, dtype=np.float64)
+        traces.append(dict(type="scatter", x=np.arange(1, len(y) + 1), y=y, mode="lines", name=name,
+                           line=dict(width=2, color=color)))
+    return figures.fig(traces, dict(height=300, showlegend=False,
+                                    title=dict(text=f"Prior loss, nats per code<br><sup>{kind} (blue) vs "
+                                               f"{others[0][0]} (grey)</sup>", font=dict(size=15)),
+                                    xaxis=dict(title=dict(text="prior step")), yaxis=dict(title=dict(text="nats"))))

@@ -1,0 +1,102 @@
+"""What a run has measured: every step's terms (:class:`History`), and the :class:`LiveMetrics` that
+``loop.train`` yields, whose terms stay on the device until someone reads them.
+
+Split from ``loop.py`` (which re-exports :class:`History`); never imports gradio.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import numpy as np
+import torch
+
+from .base import Metrics
+
+
+class History:
+    """Every step's scalar terms and every epoch's means: the curves and the CSV export."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.terms: dict[str, list[float]] = {}
+        self.epochs: list[dict[str, float]] = []   # {"epoch", "step", term means...}
+
+    def append(self, step: int, terms: dict[str, float]) -> None:
+        n = len(self.steps)
+        self.steps.append(step)
+        for k, v in terms.items():
+            col = self.terms.get(k)
+            if col is None:
+                col = self.terms[k] = [float("nan")] * n
+            col.append(v)
+        for k, col in self.terms.items():
+            if len(col) < n + 1:
+                col.append(float("nan"))
+
+    def series(self, key: str, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values), block-averaged down to at most ``max_points`` (curves stay light)."""
+        x = np.asarray(self.steps, dtype=np.float64)
+        y = np.asarray(self.terms.get(key, []), dtype=np.float64)
+        if len(x) > max_points:
+            k = -(-len(x) // max_points)
+            m = (len(x) // k) * k
+            tail_x, tail_y = x[m:], y[m:]
+            x = np.concatenate([x[:m].reshape(-1, k)[:, -1], tail_x[-1:]])
+            y = np.concatenate([np.nanmean(y[:m].reshape(-1, k), 1), tail_y[-1:] if len(tail_y) else []]) \
+                if len(tail_y) else np.nanmean(y[:m].reshape(-1, k), 1)
+            x = x[: len(y)]
+        return x, y
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        w = csv.writer(out)
+        keys = list(self.terms)
+        w.writerow(["step"] + keys)
+        for i, s in enumerate(self.steps):
+            w.writerow([s] + [f"{self.terms[k][i]:.6g}" for k in keys])
+        return out.getvalue()
+
+    def epochs_csv(self) -> str:
+        out = io.StringIO()
+        if self.epochs:
+            w = csv.DictWriter(out, fieldnames=list(self.epochs[0]))
+            w.writeheader()
+            w.writerows(self.epochs)
+        return out.getvalue()
+
+
+class LiveMetrics(Metrics):
+    """:class:`Metrics` whose terms stay on the device until read: reading ``terms``, ``vectors`` or
+    ``epoch_end`` flushes the run (one transfer for every queued step). Pickles as plain Metrics."""
+
+    def __init__(self, run: Any, step: int, epoch: float, vectors: dict[str, torch.Tensor]) -> None:
+        self.step, self.epoch, self.steps_per_s = step, epoch, 0.0
+        self._run, self._terms, self._end, self._vectors = run, None, None, vectors
+        # while queued (``Run.record`` sets them; ``Run.flush`` reads them): the names of the terms,
+        # those known on the host, and the values: a host list, or ``_n`` values in a device row
+        self._keys: tuple[str, ...] = ()
+        self._host: dict[str, float] | None = None
+        self._row: list[float] | None = None
+        self._n = 0
+
+    @property
+    def terms(self) -> dict[str, float]:          # type: ignore[override]
+        if self._terms is None:
+            self._run.flush()
+        return self._terms if self._terms is not None else {}
+
+    @property
+    def epoch_end(self) -> dict[str, float] | None:   # type: ignore[override]
+        self.terms
+        return self._end
+
+    @property
+    def vectors(self) -> dict[str, list[float]]:  # type: ignore[override]
+        if any(isinstance(v, torch.Tensor) for v in self._vectors.values()):
+            self._vectors = {k: v.cpu().tolist() for k, v in self._vectors.items()}
+        return self._vectors
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Metrics, (self.step, self.epoch, self.terms, self.vectors, self.steps_per_s, self.epoch_end)
