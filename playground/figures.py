@@ -18,6 +18,16 @@ import torch
 from gradio.components.plot import PlotData
 from PIL import Image
 
+
+class _Same:
+    """A view's value meaning "unchanged": the panel sends nothing for it (see latent.scatter)."""
+
+    def __repr__(self) -> str:
+        return "SAME"
+
+
+SAME = _Same()
+
 PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777",
            "#4b5563", "#65a30d"]
 

@@ -2,6 +2,7 @@
 demand (too slow to redo every frame), coloured by label, with each point's image on hover."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,10 @@ from trainers.loop import Run
 from . import figures
 
 N_POINTS = 500            # test images in the scatter (and in the tabs' other per-image views)
+# seconds between redraws of the scatter while it looks the same way: it is ~2,000 page elements and 500
+# hover images, and the browser could not collect the old ones as fast as a 0.5 s redraw made them
+# (bench/browser_soak.py: 11k → 181k DOM nodes in 6 min). A new projection or t-SNE draws at once.
+SCATTER_EVERY = 5.0
 
 
 def test_subset(run: Run, n: int = N_POINTS) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -31,11 +36,24 @@ class LatentView:
     tsne: np.ndarray | None = None
     tsne_step: int | None = None
     thumbs: tuple[list[str], int, int] | None = None
+    drawn: tuple[Any, float] | None = None      # (what was shown, when)
+
+
+def redraw_all(view: Any) -> None:
+    """The last frame of a press shows every view as it is now: the scatter draws even if it just did."""
+    lv = getattr(view, "latent", None)
+    if isinstance(lv, LatentView):
+        lv.drawn = None
 
 
 def scatter(run: Run, view: LatentView, z: torch.Tensor, y: torch.Tensor | None, what: str) -> str:
     """HTML of the points ``z`` (N, d) of :func:`test_subset`: the stored t-SNE if chosen, else PCA.
-    ``what`` names the points in the title, e.g. "latent means μ(x)" or "codes h(x)"."""
+    ``what`` names the points in the title, e.g. "latent means μ(x)" or "codes h(x)". ``figures.SAME``
+    (send nothing) when it was drawn the same way less than ``SCATTER_EVERY`` seconds ago."""
+    shown, now = (view.proj, view.tsne_step, z.shape[1]), time.monotonic()
+    if view.drawn is not None and view.drawn[0] == shown and now - view.drawn[1] < SCATTER_EVERY:
+        return figures.SAME
+    view.drawn = (shown, now)
     if view.thumbs is None:
         view.thumbs = figures.thumbnails(run.data.x_test[:z.shape[0]])
     if view.proj == "t-SNE" and view.tsne is not None:
@@ -77,3 +95,19 @@ class ScatterControls:
         mine = {k: v for k, v in panel.views.items() if v is self.html}     # only the scatter it changes
         panel.on(self.proj.change, choose, [self.proj], outputs=mine)
         panel.on(self.tsne_btn.click, compute_tsne, outputs={"proj": self.proj, **mine}, api_name=api_name)
+
+
+def wire_walks(panel: Any, trav_idx: Any, trav: Any, pair: tuple[Any, Any], interp: Any) -> None:
+    """The traversal slider and the two interpolation sliders of a VAE-like tab (its view state has
+    ``trav_idx`` and ``interp``): each redraws its own view only."""
+    def set_traversal(run: Run, view: Any, i: float):
+        view.trav_idx = int(i)
+        return panel.render(run, view)
+
+    def set_pair(run: Run, view: Any, a: float, b: float):
+        view.interp = (int(a), int(b))
+        return panel.render(run, view)
+
+    panel.on(trav_idx.release, set_traversal, [trav_idx], outputs=dict(traversal=trav))
+    for s in pair:
+        panel.on(s.release, set_pair, list(pair), outputs=dict(interpolation=interp))

@@ -21,7 +21,7 @@ from trainers.base import Diverged
 from trainers.data import DataError, Dataset, from_upload, load
 from trainers.loop import Run, train
 
-from . import bursts, exports, figures, forms, session, zerogpu
+from . import bursts, exports, figures, forms, latent, session, zerogpu
 from .liveplot import LivePlot
 from .session import Session, Throttle, Timing
 
@@ -198,7 +198,8 @@ class Panel:
                 raise gr.Error(str(e)) from None
             # only its own outputs: a control that can fail names just the views it changes, so an error
             # badges those and leaves the rest of the page as it was
-            return {outputs[k]: as_update(v, outputs[k]) for k, v in values.items() if k in outputs}
+            return {outputs[k]: as_update(v, outputs[k]) for k, v in values.items()
+                    if k in outputs and v is not figures.SAME}
 
         handler.__name__ = getattr(fn, "__name__", "view")
         # the API names its parameters after fn's (after run and view): /diffusion_sample takes sampler=, ...
@@ -230,7 +231,7 @@ class Panel:
         and the tab's views): what a GPU burst sends back to this process, which holds the components."""
         out = {STATUS: self._status(run, timing, message),
                CURVES: figures.curves(run.history, self.curve_groups, self.curve_titles)}
-        out.update(self._render(run, view))
+        out.update({k: v for k, v in self._render(run, view).items() if v is not figures.SAME})
         return out
 
     def components(self, named: dict[str, Any]) -> dict[Any, Any]:
@@ -277,6 +278,7 @@ class Panel:
         except Diverged as e:
             message = f"⚠️ {e}"
         t0 = time.perf_counter()
+        latent.redraw_all(view)
         out = self.named(run, view, message, timing)
         timing.render += time.perf_counter() - t0
         out[STATUS] = self._status(run, timing, message)
@@ -352,6 +354,7 @@ class Panel:
             s.halt()
         if s is None or s.run is None or s.run.model is None:
             return {}
+        latent.redraw_all(s.view)
         return self.frame(s, "stopped: press **Train** to continue.")
 
     def _reset(self, s: Session | None = None) -> dict[Any, Any]:

@@ -207,16 +207,6 @@ def build() -> Panel:
     panel.wire(dict(recon=recon, samples=samples, kl=kl, latent=lat.html, traversal=trav, interpolation=interp,
                     manifold=manifold), render)
 
-    def set_traversal(run: Run, view: View, i: float):
-        view.trav_idx = int(i)
-        return render(run, view)
-
-    def set_pair(run: Run, view: View, a: float, b: float):
-        view.interp = (int(a), int(b))
-        return render(run, view)
-
-    panel.on(trav_idx.release, set_traversal, [trav_idx], outputs=dict(traversal=trav))
-    for s in (ia, ib):
-        panel.on(s.release, set_pair, [ia, ib], outputs=dict(interpolation=interp))
+    latent.wire_walks(panel, trav_idx, trav, (ia, ib), interp)
     lat.wire(panel, api_name="vae_tsne")
     return panel

@@ -208,13 +208,6 @@ def build() -> Panel:
                     interpolation=interp, tau_heat=tau_heat, tau_img=tau_img, flip=flip, flip_note=flip_note),
                render)
 
-    def set_traversal(run: Run, view: View, i: float):
-        view.trav_idx = int(i)
-        return render(run, view)
-
-    def set_pair(run: Run, view: View, a: float, b: float):
-        view.interp = (int(a), int(b))
-        return render(run, view)
 
     def set_tau(run: Run, view: View, tau: float, image: float):
         if run.cfg.variant != "gumbel":
@@ -235,13 +228,12 @@ def build() -> Panel:
             view.flip = old
             raise
 
-    panel.on(trav_idx.release, set_traversal, [trav_idx])
-    for s in (ia, ib):
-        panel.on(s.release, set_pair, [ia, ib])
-    panel.on(tau.release, set_tau, [tau, tau_idx], api_name="vaevariants_tau")
-    panel.on(tau_idx.release, set_tau, [tau, tau_idx])
-    panel.on(flip_cat.release, set_flip, [flip_idx, flip_var, flip_cat], api_name="vaevariants_flip")
+    latent.wire_walks(panel, trav_idx, trav, (ia, ib), interp)
+    taus, flips = dict(tau_heat=tau_heat, tau_img=tau_img), dict(flip=flip, flip_note=flip_note)   # their own views
+    panel.on(tau.release, set_tau, [tau, tau_idx], outputs=taus, api_name="vaevariants_tau")
+    panel.on(tau_idx.release, set_tau, [tau, tau_idx], outputs=taus)
+    panel.on(flip_cat.release, set_flip, [flip_idx, flip_var, flip_cat], outputs=flips, api_name="vaevariants_flip")
     for s in (flip_idx, flip_var):
-        panel.on(s.release, set_flip, [flip_idx, flip_var, flip_cat])
+        panel.on(s.release, set_flip, [flip_idx, flip_var, flip_cat], outputs=flips)
     lat.wire(panel, api_name="vaevariants_tsne")
     return panel
