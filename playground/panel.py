@@ -141,10 +141,8 @@ class Panel:
                              api_visibility="private")
         # Train is greyed out while its press runs (a second press would queue a whole second run);
         # the end of the press, Stop and Reset bring it back
-        # (and a refused press leaves no "waiting" line behind)
-        enable = dict(fn=lambda st: (gr.update(interactive=True), "Press **▶ Train** to start." if st == WAITING else st),
-                      inputs=self.status, outputs=[self.train_btn, self.status], api_visibility="private",
-                      show_progress="hidden", queue=False)
+        enable = dict(fn=lambda: gr.update(interactive=True), inputs=None, outputs=self.train_btn,
+                      api_visibility="private", show_progress="hidden", queue=False)
         self.train_event = self.train_btn.click(
             lambda: (gr.update(interactive=False), WAITING), None, [self.train_btn, self.status],
             api_visibility="private", show_progress="hidden", queue=False).then(
@@ -311,10 +309,15 @@ class Panel:
                 raise ValueError(f"Steps per Train press must be between 1 and 100,000; got {steps}.")
             cfg = forms.read_form(self.config_cls, fields, settings)
         except (ValueError, DataError, TypeError) as e:
+            yield {self.status: f"⚠️ {e}"}      # not the "waiting for a slot" line: the message, then the error
             raise gr.Error(str(e)) from None
         box: dict[str, Any] = {}
-        for waited in session.in_worker(lambda: box.update(out=self._prepare(s, cfg, data_name, upload))):
-            yield {self.status: f"reading the data and building the model… {waited:.0f} s"}
+        try:
+            for waited in session.in_worker(lambda: box.update(out=self._prepare(s, cfg, data_name, upload))):
+                yield {self.status: f"reading the data and building the model… {waited:.0f} s"}
+        except gr.Error as e:
+            yield {self.status: f"⚠️ {e.message}"}
+            raise
         s, note = box["out"]
         yield {self.state: s, self.status: self._status(s.run, None, note)}
         yield from self.stream(s, steps)
