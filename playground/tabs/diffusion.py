@@ -11,17 +11,17 @@ import torch
 from trainers.diffusion import Config, forward_process, reverse_process, to_unit
 from trainers.diffusion_schedules import Schedule
 from trainers.loop import Run
-from trainers.metrics import chamfer, diversity, grid_around
+from trainers.metrics import chamfer, grid_around
 
 from .. import figures
 from ..panel import LivePlot, Panel
 from . import diffusion_views as views
+from .diffusion_views import guidance_scan  # noqa: F401  (the tab's API: tests call it here)
 
 TITLE = "Diffusion"
 POINT_SETS = ["moons", "swiss roll", "ring of 8", "grid of 25", "checkerboard"]
 N_POINTS, N_IMAGES, GRID = 400, 16, 18
 LIVE_STEPS = 20            # the live preview samples with 20 deterministic DDIM steps: cheap, and smooth over time
-GUIDANCE_SCALES = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0]
 
 EQUATION = r"""
 ### What it trains (seed 004 §3)
@@ -274,31 +274,9 @@ def play_tick(run: Run, view: View, k: float) -> dict[str, Any]:
     return {"frame": k, **frame_views(run, view, k), "timer": gr.Timer(active=k < len(fr) - 1)}
 
 
-def guidance_scan(run: Run, scales: list[float] = GUIDANCE_SCALES) -> dict[str, list[float]]:
-    """Every class sampled at each guidance scale (same seed, DDIM 25 steps), averaged over classes: the spread
-    within a class, the Chamfer distance to that class's held-out data, and the share of samples nearer
-    another class's data than their own."""
-    if not run.model.n_cond:
-        raise ValueError("Guidance needs a class-conditional model: tick 'class-conditional (guidance)' and train.")
-    per = 200 if _is_points(run) else 8
-    xs, ys = run.data.x_test.cpu(), run.data.y_test.cpu()
-    out: dict[str, list[float]] = {"w": list(scales), "spread": [], "chamfer": [], "elsewhere": []}
-    with run.evaluating() as m:
-        cls = [c for c in range(m.n_cond) if (ys == c).any()]
-        for w in scales:
-            y = torch.arange(m.n_cond).repeat_interleave(per)
-            s = m.sample(len(y), y=y, guidance=w, seed=5, sampler="ddim", steps=min(25, run.cfg.T)).cpu()
-            near = torch.stack([torch.cdist(s.flatten(1), xs[ys == c].flatten(1)).min(1).values if c in cls
-                                else torch.full((len(s),), float("inf")) for c in range(m.n_cond)], 1)
-            out["spread"].append(sum(diversity(s[y == c]) for c in cls) / len(cls))
-            out["chamfer"].append(sum(chamfer(s[y == c], xs[ys == c]) for c in cls) / len(cls))
-            out["elsewhere"].append(float((near.argmin(1) != y).float().mean()))
-    return out
-
-
 def compare_guidance(run: Run, view: View) -> dict[str, Any]:
     """The guidance scan as a chart titled with what it shows, and its numbers as text."""
-    g = guidance_scan(run)
+    g = views.guidance_scan(run)
     return {"plot": views.guidance(g), "text": views.guidance_text(g)}
 
 

@@ -14,8 +14,12 @@ from PIL import Image, ImageDraw, ImageFont
 
 from trainers.diffusion import Frames, to_unit
 from trainers.diffusion_schedules import Schedule, snr_db
+from trainers.loop import Run
+from trainers.metrics import chamfer, diversity
 
 from .. import figures
+
+GUIDANCE_SCALES = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0]
 
 DATA_COLOR, SAMPLE_COLOR, X0_COLOR, ARROW_COLOR = "#94a3b8", "#dc2626", "#2563eb", "#0f766e"
 
@@ -230,4 +234,26 @@ def _caption(im: Image.Image, fr: Frames, k: int) -> Image.Image:
     except TypeError:
         font = ImageFont.load_default()
     ImageDraw.Draw(out).text((8, 4), text, fill=(15, 23, 42), font=font)
+    return out
+
+
+def guidance_scan(run: Run, scales: list[float] = GUIDANCE_SCALES) -> dict[str, list[float]]:
+    """Every class sampled at each guidance scale (same seed, DDIM 25 steps), averaged over classes: the spread
+    within a class, the Chamfer distance to that class's held-out data, and the share of samples nearer
+    another class's data than their own."""
+    if not run.model.n_cond:
+        raise ValueError("Guidance needs a class-conditional model: tick 'class-conditional (guidance)' and train.")
+    per = 200 if run.data.kind == "points" else 8
+    xs, ys = run.data.x_test.cpu(), run.data.y_test.cpu()
+    out: dict[str, list[float]] = {"w": list(scales), "spread": [], "chamfer": [], "elsewhere": []}
+    with run.evaluating() as m:
+        cls = [c for c in range(m.n_cond) if (ys == c).any()]
+        for w in scales:
+            y = torch.arange(m.n_cond).repeat_interleave(per)
+            s = m.sample(len(y), y=y, guidance=w, seed=5, sampler="ddim", steps=min(25, run.cfg.T)).cpu()
+            near = torch.stack([torch.cdist(s.flatten(1), xs[ys == c].flatten(1)).min(1).values if c in cls
+                                else torch.full((len(s),), float("inf")) for c in range(m.n_cond)], 1)
+            out["spread"].append(sum(diversity(s[y == c]) for c in cls) / len(cls))
+            out["chamfer"].append(sum(chamfer(s[y == c], xs[ys == c]) for c in cls) / len(cls))
+            out["elsewhere"].append(float((near.argmin(1) != y).float().mean()))
     return out
