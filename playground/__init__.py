@@ -6,13 +6,15 @@ import importlib.util
 
 import gradio as gr
 
-from . import forms, session
+from . import forms, i18n, keys, session
 from .figures import SCATTER_CSS
+from .press import PRESSES
 from .liveplot import HEAD  # noqa: F401  (launch(head=HEAD): LivePlot's script, which loads plotly.js)
+HEAD = HEAD + keys.HEAD + i18n.HEAD    # presenter shortcuts; the English | 中文 switch
 
 # The registry of tabs, one line per family, in the order a course meets them: a name is a module
 # of playground/tabs/, or else any importable module (a tab that lives elsewhere, e.g. in a test).
-TABS = ["ae", "vae", "vaevariants", "vqvae", "gan", "diffusion", "tdvae"]
+TABS = ["ae", "vae", "vaevariants", "vqvae", "gan", "diffusion", "score", "tdvae", "compare"]
 
 CSS = SCATTER_CSS + """
 .image-frame { width: 100%; }
@@ -31,7 +33,7 @@ footer { display: none !important; }
 
 HEADER = """# Generative Models Playground
 Pick a family, choose data and hyperparameters, press **▶ Train** and watch it learn.
-Everything trains live in your browser session (CPU is fine); **■ Stop** keeps the model for every view."""
+Models train live on the server that runs this page (a CPU is enough), every visitor with runs of their own; **■ Stop** keeps the model for every view."""
 
 
 def _module(tab: str) -> str:
@@ -47,12 +49,14 @@ def build_app(delete_cache: tuple[int, int] | None = (600, 1800)) -> gr.Blocks:
     """The whole app. ``delete_cache``: yielded images are cached files; sweep them (every, older than) s."""
     with gr.Blocks(title="Generative Models Playground", delete_cache=delete_cache) as demo:
         gr.Markdown(HEADER)
+        lang = i18n.switch()
         with gr.Tabs(selected="vae"):
             for name in available_tabs():
                 mod = importlib.import_module(_module(name))
                 with gr.Tab(mod.TITLE, id=name.rsplit(".", 1)[-1]):
                     mod.build()
     forms.name_errors(demo)       # a bad value names its field and rule, from the page or the API
+    i18n.install(demo, lang)      # 简体中文 beside English: visible strings become gr.I18n keys
 
     def left(request: gr.Request) -> None:
         _left(demo, request)
@@ -68,6 +72,7 @@ def _left(demo: gr.Blocks, request: gr.Request) -> None:
     if sid is None:
         return
     holder.delete_state(sid)                     # calls session.free for every gr.State of the page
+    PRESSES.forget(sid)
     with holder.lock:
         holder.session_data.pop(sid, None)
         holder.time_last_used.pop(sid, None)

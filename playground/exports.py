@@ -21,6 +21,14 @@ def write(run: Any) -> str:
     return str(path)
 
 
+def write_text(filename: str, text: str) -> str:
+    """A text export (the Compare tab's CSV table), in a fresh swept folder like a run's zip; returns its path."""
+    sweep()
+    path = Path(tempfile.mkdtemp(prefix="run-", dir=folder())) / filename
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
 def folder() -> Path:
     d = Path(tempfile.gettempdir()) / "playground-exports"
     d.mkdir(exist_ok=True)

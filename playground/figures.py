@@ -68,10 +68,12 @@ def _axis(i: int, name: str) -> str:
     return name if i == 0 else f"{name}{i + 1}"
 
 
-def curves(history, groups: list[list[str]], titles: list[str] | None = None, height: int = 330) -> PlotData:
+def curves(history, groups: list[list[str]], titles: list[str] | None = None, height: int = 330,
+           ghosts: list = ()) -> PlotData:
     """One panel per group of terms, side by side: per-step lines and per-epoch means (dots).
 
     Terms sharing a panel are told apart by dash (solid, dashed, dotted), named in the panel's title.
+    ``ghosts``: pinned runs (``.label``, ``.history``), drawn as faint thin lines under the live ones.
     """
     titles = titles or [_group_title(g) for g in groups]
     keep = list(range(len(groups)))     # a term keeps its colour (from its panel's place in ``groups``)
@@ -89,6 +91,12 @@ def curves(history, groups: list[list[str]], titles: list[str] | None = None, he
                 continue
             x, y = history.series(k)
             color = PALETTE[(keep[i] + j) % len(PALETTE)]
+            for g in ghosts:
+                if k in g.history.terms:
+                    gx, gy = g.history.series(k, max_points=500)
+                    traces.append(dict(type="scatter", x=gx, y=gy, mode="lines", opacity=0.35, xaxis=xa, yaxis=ya,
+                                       name=f"{g.label} · {PRETTY.get(k, k)}", showlegend=False,
+                                       line=dict(width=1.5, color=color, dash=DASHES[j % len(DASHES)])))
             traces.append(dict(type="scatter", x=x, y=y, mode="lines", name=PRETTY.get(k, k), xaxis=xa, yaxis=ya,
                                line=dict(width=2, color=color, dash=DASHES[j % len(DASHES)]), showlegend=False))
             if history.epochs and k in history.epochs[0]:

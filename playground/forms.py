@@ -65,7 +65,8 @@ def form_updates(config_cls: type, names: list[str], overrides: dict[str, Any]) 
 
 # ----------------------------------------------------------------------------- errors that name the field
 def _label(comp: Any) -> str:
-    return str(comp.label or comp.elem_id or "this value").replace(" ⟳", "").strip()
+    from .i18n import english       # the page may show the label in Chinese: the message names it in English
+    return str(english(comp.label) or comp.elem_id or "this value").replace(" ⟳", "").strip()
 
 
 def _num(x: float | None) -> str:

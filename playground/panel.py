@@ -17,16 +17,16 @@ from typing import Any, Callable, Iterator
 
 import gradio as gr
 
-from trainers.base import Diverged
 from trainers.data import DataError, Dataset, from_upload, load
-from trainers.loop import Run, train
+from trainers.loop import Run
 
-from . import bursts, exports, figures, forms, latent, session, zerogpu
+from . import bursts, exports, figures, forms, keys, latent, pins, session, zerogpu
+from . import press as press_mod
 from .liveplot import LivePlot
-from .session import Session, Throttle, Timing
+from .press import CURVES, PRESSES, QUIET_WAIT, STATUS, Press
+from .session import Session, Timing
 
 UPLOAD = "my images (.zip / .npz)"
-STATUS, CURVES = "__status__", "__curves__"      # the panel's own names among a tab's views
 WAITING = ("⏳ waiting for a free training slot: other visitors are training (the queue's place shows "
            "here); it starts by itself.")
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -100,6 +100,7 @@ class Panel:
             self.train_btn = gr.Button("▶ Train", variant="primary", elem_classes=["pg-train"])
             self.stop_btn = gr.Button("■ Stop", variant="stop", elem_classes=["pg-stop"])
             self.reset_btn = gr.Button("↺ Reset", elem_classes=["pg-reset"])
+        pins.build_buttons(self)
         self.status = gr.Markdown("Press **▶ Train** to start.", elem_classes=["pg-status"])
         if self.presets:
             with gr.Group():
@@ -126,6 +127,7 @@ class Panel:
                                             elem_classes=["pg-equation"])
         self.curves = LivePlot(label="Loss terms: lines per step, dots per epoch", elem_classes=["pg-curves"],
                                show_label=False)
+        pins.build_gallery(self)
 
     # ------------------------------------------------------------------ events
     def wire(self, views: dict[str, gr.components.Component], render: Render) -> None:
@@ -160,7 +162,9 @@ class Panel:
         self.export_btn.click(self._export, self.state, self.export_file, api_name=f"{self.family}_export")
         self.import_file.upload(self._import, [self.state, self.data, self.upload, self.import_file],
                                 [self.state, *outs, self.data, *self.form.values()], api_name=f"{self.family}_import",
-                                concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train")   # imports cost like a press
+                                concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train").then(  # costs like a press
+            lambda s: pins.gallery_update(s.pins if s else []), self.state, self.pinned, api_visibility="private")
+        pins.wire(self)
         if self.presets:
             self.preset.change(self._preset, self.preset, [self.preset_note, self.data, *self.form.values()],
                                api_visibility="private")
@@ -211,16 +215,19 @@ class Panel:
         if "api_name" not in kw:            # slider moves and the like: private, and quiet
             kw.setdefault("api_visibility", "private")
             kw.setdefault("show_progress", "hidden")
-        return trigger(handler, [self.state, *(inputs or [])], list(outputs.values()), **kw)
+        return keys.wire(trigger, handler, [self.state, *(inputs or [])], list(outputs.values()), **kw)
 
     def _train_handler(self, fields: list[str]) -> Callable[..., Any]:
         """A generator whose signature names every setting, so the API reads `beta=`, not `param_4=`."""
         def train_fn(*args: Any):
-            yield from self._train(fields, *args)
+            *args, request = args                       # Gradio hands the page's request in last
+            yield from self._train(fields, PRESSES.begin(PRESSES.key(request, self.family)), *args)
         P = inspect.Parameter
         params = [P(n, P.POSITIONAL_OR_KEYWORD) for n in ["session", "data", "steps", *fields]]
         params.append(P("upload", P.POSITIONAL_OR_KEYWORD, default=None))
+        params.append(P("request", P.POSITIONAL_OR_KEYWORD, default=None, annotation=gr.Request))
         train_fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        train_fn.__annotations__ = {"request": gr.Request}
         return train_fn
 
     # ------------------------------------------------------------------ streaming
@@ -228,7 +235,8 @@ class Panel:
         """Status, curves and every view the tab's render returns, keyed by *name* (``STATUS``, ``CURVES``
         and the tab's views): what a GPU burst sends back to this process, which holds the components."""
         out = {STATUS: self._status(run, timing, message),
-               CURVES: figures.curves(run.history, self.curve_groups, self.curve_titles)}
+               CURVES: figures.curves(run.history, self.curve_groups, self.curve_titles,
+                                      ghosts=getattr(view, "pins", ()))}
         out.update({k: v for k, v in self._render(run, view).items() if v is not figures.SAME})
         return out
 
@@ -238,58 +246,26 @@ class Panel:
         return {comps[k]: v if k == STATUS else as_update(v, comps[k]) for k, v in named.items()}
 
     def frame(self, s: Session, message: str, timing: Timing | None = None) -> dict[Any, Any]:
+        s.view.pins = s.pins                      # the pinned runs' faint curves travel with the view
         return self.components(self.named(s.run, s.view, message, timing))
 
     def frames(self, run: Run, view: Any, steps: int, live: Callable[[], bool], seconds: float,
                press: tuple[int, int] | None = None) -> Iterator[tuple[str, Any]]:
-        """Train ``run`` for ``steps`` steps or ``seconds``, as name-keyed frames: ``("frame", {name: value})``
-        a few times a second (see :class:`Throttle`), ``("tick", status)`` in between, and ``("end", {...})``
-        saying how it ended, unless ``live()`` turned false (Stop, Reset, a newer press: nothing more).
-        ``press``: (first step, steps) of the whole press when this is one burst of it."""
-        timing, throttle = Timing(run), Throttle()
-        message, step0 = "done: press **Train** to continue.", run.step
-        first, total = press or (step0, steps)
+        """Train ``run`` as name-keyed frames (:func:`playground.press.frames`)."""
+        return press_mod.frames(self, run, view, steps, live, seconds, press)
 
-        def where() -> str:
-            done = run.step - first
-            left = (total - done) / run.steps_per_s if run.steps_per_s > 0 else float("nan")
-            eta = f" · ~{left:,.0f} s left" if math.isfinite(left) else ""
-            return f"training… {done:,} of {total:,} steps{eta}"
-        try:
-            for _ in train(run, steps=steps, seconds=seconds, cancel=lambda: not live()):
-                due = throttle.due()
-                if due == "redraw":
-                    t0 = time.perf_counter()
-                    out = self.named(run, view, where(), timing)
-                    spent = time.perf_counter() - t0
-                    timing.render += spent
-                    throttle.drew(spent)
-                    yield "frame", out
-                elif due == "tick":
-                    yield "tick", self._status(run, timing, where())
-                    throttle.ticked()
-            if not live():                  # Stop, Reset or a newer press took over: say nothing more
-                return
-            if run.step - step0 < steps:      # the loop ended early: the time limit
-                message = (f"paused at step {run.step:,} after {seconds:.0f} s (the limit of one "
-                           f"press): press **Train** to continue.")
-        except Diverged as e:
-            message = f"⚠️ {e}"
-        t0 = time.perf_counter()
-        latent.redraw_all(view)
-        out = self.named(run, view, message, timing)
-        timing.render += time.perf_counter() - t0
-        out[STATUS] = self._status(run, timing, message)
-        yield "end", out
-
-    def stream(self, s: Session, steps: int) -> Iterator[dict[Any, Any]]:
+    def stream(self, s: Session, steps: int, page: Callable[[], bool] = lambda: True) -> Iterator[dict[Any, Any]]:
         """Train ``s.run`` for ``steps`` steps, streaming :meth:`frames`: here, or on ZeroGPU (and its
-        stand-in) as a sequence of GPU bursts in forked children (playground/bursts.py)."""
+        stand-in) as a sequence of GPU bursts in forked children (playground/bursts.py). ``page()``: is this
+        still the page's live press (:class:`playground.press.Ledger`)?"""
         token = s.begin()
-        live = lambda: s.live(token)                      # noqa: E731
+        s.view.pins = s.pins
+        live = lambda: s.live(token) and page()           # noqa: E731
         source = bursts.press(self, s, steps, live) if zerogpu.mode() != "off" else \
             self.frames(s.run, s.view, steps, live, session.MAX_SECONDS)
         for kind, body in source:
+            if not live():
+                return
             yield {self.status: body} if kind == "tick" else self.components(body)
 
     def _status(self, run: Run, timing: Timing | None, message: str) -> str:
@@ -298,7 +274,15 @@ class Panel:
                 f" · {run.steps_per_s:,.0f} steps/s{share}  \n{message}")
 
     # ------------------------------------------------------------------ handlers
-    def _train(self, fields: list[str], s: Session | None, data_name: str, steps: float, *values: Any):
+    def _train(self, fields: list[str], press: Press, s: Session | None, data_name: str, steps: float,
+               *values: Any):
+        try:
+            yield from self._press(fields, press.live, s, data_name, steps, *values)
+        finally:                # returned, failed, or closed by Gradio's cancel: it will say nothing more
+            press.done()
+
+    def _press(self, fields: list[str], page: Callable[[], bool], s: Session | None, data_name: str,
+               steps: float, *values: Any):
         *settings, upload = values
         try:
             if isinstance(steps, bool) or not isinstance(steps, (int, float)) or not math.isfinite(steps) \
@@ -314,13 +298,18 @@ class Panel:
         box: dict[str, Any] = {}
         try:
             for waited in session.in_worker(lambda: box.update(out=self._prepare(s, cfg, data_name, upload))):
+                if not page():          # Reset/Stop while the data was read: the worker stops, the page stays
+                    return
                 yield {self.status: f"reading the data and building the model… {waited:.0f} s"}
         except gr.Error as e:
-            yield {self.status: f"⚠️ {e.message}"}
+            if page():
+                yield {self.status: f"⚠️ {e.message}"}
             raise
+        if not page():
+            return
         s, note = box["out"]
         yield {self.state: s, self.status: self._status(s.run, None, note)}
-        yield from self.stream(s, steps)
+        yield from self.stream(s, steps, page)
 
     def _prepare(self, s: Session | None, cfg: Any, data_name: str, upload: str | None) -> tuple[Session, str]:
         """Continue the current run if only live settings changed; otherwise start a new one."""
@@ -344,7 +333,7 @@ class Panel:
         data = self._load(data_name, upload, cfg)
         session.check_budget(self.family, cfg, data)
         run = Run(self.family, cfg, data, device=os.environ.get("PLAYGROUND_DEVICE", "auto"))
-        return Session(run, self.view_state(), key), f"{note} {data.note} (ready in {time.perf_counter() - t0:.1f} s)"
+        return Session(run, self.view_state(), key, pins=s.pins if s else []), f"{note} {data.note} (ready in {time.perf_counter() - t0:.1f} s)"
 
     def _load(self, data_name: str, upload: str | None, cfg: Any) -> Dataset:
         """``load_data(name, upload)``, or ``load_data(name, upload, cfg)`` for data shaped by the settings."""
@@ -352,7 +341,8 @@ class Panel:
             return self.load_data(data_name, upload, cfg)
         return self.load_data(data_name, upload)
 
-    def _stopped(self, s: Session | None) -> dict[Any, Any]:
+    def _stopped(self, s: Session | None, request: gr.Request = None) -> dict[Any, Any]:
+        PRESSES.retire(PRESSES.key(request, self.family), wait=QUIET_WAIT)
         if s is not None:
             s.halt()
         if s is None or s.run is None or s.run.model is None:
@@ -360,16 +350,21 @@ class Panel:
         latent.redraw_all(s.view)
         return self.frame(s, "stopped: press **Train** to continue.")
 
-    def _reset(self, s: Session | None = None) -> dict[Any, Any]:
+    def _reset(self, s: Session | None = None, request: gr.Request = None) -> dict[Any, Any]:
+        # a press still reading its data ends too; and its last frame is on the page before this reply
+        PRESSES.retire(PRESSES.key(request, self.family), wait=QUIET_WAIT)
         if s is not None:
             s.halt()                  # the discarded run stops training now, not at its step budget
-        return {self.state: None, self.status: "Reset: press **Train** to start a new run.",
+        keep = Session(pins=s.pins) if s is not None and s.pins else None      # pins outlive a Reset
+        return {self.state: keep, self.status: "Reset: press **Train** to start a new run.",
                 self.curves: as_update(None), **{v: as_update(None) for v in self.views.values()}}
 
     def _export(self, s: Session | None) -> str:
         if s is None or s.run is None or s.run.model is None:
             raise gr.Error("Nothing to export yet: train a model first.")
-        return exports.write(s.run)      # Gradio copies it into its own cache (swept by delete_cache)
+        path = exports.write(s.run)      # Gradio copies it into its own cache (swept by delete_cache)
+        pins.add_to_zip(path, s.pins)
+        return path
 
     def _import(self, s: Session | None, data: str, upload: str | None, path: str | None):
         """Import an exported run (API: data, upload, path); uploaded data must be chosen again first."""
@@ -386,7 +381,7 @@ class Panel:
         if new.family != self.family:
             raise gr.Error(f"That file holds a {new.family} run; open it in the {new.family} tab.")
         key = (new.data.name, None) if not new.data.name.startswith("upload:") else (data_name, upload)
-        s = Session(new, self.view_state(), key)
+        s = Session(new, self.view_state(), key, pins=pins.read_zip(path) or (s.pins if s else []))
         # the form shows the run's data and settings, so Train continues it instead of starting afresh
         form = {self.form[f]: as_update(getattr(new.cfg, f)) for f in self.form}
         return {self.state: s, self.data: as_update(key[0]), **form,

@@ -82,6 +82,7 @@ class Session:
     view: Any = field(default_factory=NoView)      # the tab's view-state dataclass
     data_key: tuple[str, str | None] | None = None  # which data the run trains on (a new choice: a new run)
     press: object | None = field(default=None, repr=False)  # the token of the training that may run now
+    pins: list = field(default_factory=list)        # pinned runs (playground/pins.py): outlive this run
 
     def begin(self) -> object:
         """A new training (a Train press or a side training) starts: any older one of this session ends

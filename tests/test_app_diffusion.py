@@ -18,7 +18,8 @@ def train(client, steps=40, data="moons", **kw):
 
 def sample(client, sampler="DDPM", steps=10, n=80, **kw):
     """/diffusion_sample's outputs: the frame slider's update (maximum, value), the views, the readout's text."""
-    args = dict(sampler=sampler, steps=steps, eta=0.0, n=n, seed=0, guidance=2.0, label=-1, field_mode="ε̂ field")
+    args = dict(sampler=sampler, steps=steps, eta=0.0, n=n, seed=0, guidance=2.0, label=-1, field_mode="ε̂ field",
+                guide="classifier-free", scale=2.0)
     *views, readout = client.predict(**{**args, **kw}, api_name="/diffusion_sample")
     return [*views, value(readout)]
 
@@ -26,7 +27,8 @@ def sample(client, sampler="DDPM", steps=10, n=80, **kw):
 def test_train_sample_and_scrub_the_reverse_process(client):
     job = train(client)
     final = job.result(timeout=240)
-    status, curves, samples_plot, samples_img, sched, fwd_plot, fwd_img = plain(final)
+    status, curves, samples_plot, samples_img, sched, fwd_plot, fwd_img, *latent_views = plain(final)
+    assert len(latent_views) == 4 and latent_views[0] is None          # a pixel-space run draws no latent views
     assert "done" in status and step_of(status) == 40
     assert_curves(curves, ["total", "loss_t_low", "loss_t_high"], steps=40)
     points = {t["name"]: t for t in plot_json(samples_plot)["data"]}

@@ -56,7 +56,7 @@ def test_train_then_sliders_edits_and_prior(client):
     with pytest.raises(AppError, match="codes 0 to 31"):
         client.predict("3, 99", api_name="/vqvae_codes_off")
     # the prior: trains, shows its curve, samples images
-    msg, curve, img = client.submit(40, 1.0, api_name="/vqvae_prior").result(timeout=240)
+    msg, curve, img = plain(client.submit(40, 1.0, api_name="/vqvae_prior").result(timeout=240))
     assert "40 steps" in msg and img
     nll = plot_json(curve)["data"]
     assert [t["name"] for t in nll] == ["prior NLL"] and len(nll[0]["x"]) == 40 and "Prior loss" in plot_title(curve)

@@ -130,3 +130,30 @@ def test_two_levels_the_bottom_prior_is_conditioned_on_the_top(digits):
         assert float(prior.nll(seqs)) == pytest.approx(math.log(16), abs=0.6)
     imgs = prior.sample_images(run.model, 3)
     assert imgs.shape == (3, 1, 8, 8)
+
+
+def test_preset_transformer_vs_pixelcnn_note_comes_true(digits):
+    """The VQ-VAE tab's preset, as the page runs it: 300 VQ-VAE steps, then each prior 200 steps on the code
+    maps of the training images (seeded as the tab seeds them); the note's numbers, within a tolerance."""
+    from playground.tabs.vqvae import N_PRIOR_IMAGES, PRESET_CONTROLS, PRESETS
+    from trainers.base import global_rng
+    name = "Prior: transformer vs gated PixelCNN"
+    ds, overrides, note = PRESETS[name]
+    steps, prior_steps, _ = PRESET_CONTROLS[name]
+    assert ds == "digits" and (steps, prior_steps) == (300, 200) and "1.85" in note and "1.98" in note
+    run = Run("vqvae", Config(**overrides), digits, "cpu")
+    list(train(run, steps=steps))
+    seqs = code_sequences(run.model, digits.x[:N_PRIOR_IMAGES])
+    last = {}
+    for cls in (CodePrior, PixelCNNPrior):
+        cfg = PriorConfig(steps=prior_steps)
+        with global_rng(cfg.seed):
+            prior = cls(cfg, run.model)
+        losses = [loss for _, loss in prior.fit(seqs, steps=cfg.steps)]
+        last[cls.kind] = sum(losses[-10:]) / 10
+    p = torch.bincount(seqs.flatten(), minlength=32).float()
+    unigram = torch.distributions.Categorical(probs=p / p.sum()).entropy().item()
+    assert unigram == pytest.approx(3.04, abs=0.1) and math.log(32) == pytest.approx(3.47, abs=0.01)
+    assert last["transformer"] == pytest.approx(1.85, abs=0.12), last
+    assert last["gated PixelCNN"] == pytest.approx(1.98, abs=0.12), last
+    assert last["transformer"] < last["gated PixelCNN"] < unigram - 0.8, last

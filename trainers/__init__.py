@@ -15,6 +15,7 @@ FAMILIES: dict[str, str] = {
     "vqvae": "trainers.vqvae",
     "gan": "trainers.gan",
     "diffusion": "trainers.diffusion",
+    "score": "trainers.score",
     "tdvae": "trainers.tdvae",
 }
 

@@ -10,7 +10,11 @@ The archive holds
 * ``config.json``         family, config dict, dataset name and shape, step, epoch, place in the epoch,
   torch version;
 * ``metrics.csv``         every step's terms (``History.to_csv``), so the curves continue;
-* ``epochs.csv``          every epoch's means.
+* ``epochs.csv``          every epoch's means;
+* ``extras/<name>.safetensors`` each trained companion of the run (``run.extras``: VQ-VAE's priors), its
+  weights, optimizer moments and loss curve; its settings go in ``config.json`` under ``"extras"``. The
+  object gives ``checkpoint_state() -> (tensors, json)``; the family's ``load_extra(name, json, tensors,
+  model)`` rebuilds it (optional on load, like the rest: a file without extras loads without them).
 
 Loading a file that came from a visitor never unpickles anything: tensors come from safetensors,
 the rest from JSON and CSV, and every part is checked before it touches a model. Any problem
@@ -41,6 +45,7 @@ MAX_CONFIG_BYTES = 2**20          # config.json: settings and a little bookkeepi
 MAX_CSV_BYTES = 32 * 2**20        # metrics.csv: ~100k steps of a few terms
 REQUIRED = ("model.safetensors", "config.json")
 OPTIONAL = ("optimizer.safetensors", "position.safetensors", "metrics.csv", "epochs.csv")
+MAX_EXTRAS = 8                    # trained companions of one run (VQ-VAE: two priors)
 
 
 # ----------------------------------------------------------------------------- save
@@ -63,6 +68,9 @@ def save(run: Run) -> bytes:
             "optimizers": opt_meta,
             "position": position,
         }
+        extras = {name: obj.checkpoint_state() for name, obj in getattr(run, "extras", {}).items()}
+        if extras:
+            config["extras"] = {name: meta for name, (_, meta) in extras.items()}
         metrics, epochs = run.history.to_csv(), run.history.epochs_csv()
     meta = {"family": run.family, "config": json.dumps(config["config"]), "dataset": run.data.name,
             "format": str(FORMAT)}
@@ -75,6 +83,9 @@ def save(run: Run) -> bytes:
         zf.writestr("config.json", json.dumps(config, indent=2))
         zf.writestr("metrics.csv", metrics)
         zf.writestr("epochs.csv", epochs)
+        for name, (tensors, _) in extras.items():
+            zf.writestr(f"extras/{name}.safetensors",
+                        st_save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}))
     return buf.getvalue()
 
 
@@ -85,10 +96,14 @@ def filename(run: Run) -> str:
 
 
 def _optimizer_tensors(run: Run) -> tuple[dict[str, torch.Tensor], list[dict[str, Any]]]:
+    return optimizer_tensors(run.model.optimizers)
+
+
+def optimizer_tensors(optimizers: list[torch.optim.Optimizer]) -> tuple[dict[str, torch.Tensor], list[dict[str, Any]]]:
     """Optimizer state as flat tensors ``opt{i}.{param}.{key}``; hyper-parameters come back from the config."""
     tensors: dict[str, torch.Tensor] = {}
     meta: list[dict[str, Any]] = []
-    for i, opt in enumerate(run.model.optimizers):
+    for i, opt in enumerate(optimizers):
         sd = opt.state_dict()
         meta.append({"type": type(opt).__name__, "n_params": sum(len(g["params"]) for g in sd["param_groups"])})
         for pid, st in sd["state"].items():
@@ -137,6 +152,7 @@ def load(path_or_bytes: str | os.PathLike | bytes, data: Dataset | None = None,
         pos_tensors = _safetensors(members["position.safetensors"], "position.safetensors")
     run.restore_position(pos_tensors, {**position, "step": cfg_json["step"], "epoch": cfg_json["epoch"]})
     run.history = _parse_history(members.get("metrics.csv", b""), members.get("epochs.csv", b""))
+    run.extras = _load_extras(cfg_json, members, getattr(mod, "load_extra", None), run.model)
     run.mark_good()                     # a NaN right after resuming restores these weights, not nothing
     return run
 
@@ -180,6 +196,41 @@ def _read_zip(src: str | os.PathLike | bytes) -> dict[str, bytes]:
                 out[n] = zf.read(n)
             except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as e:
                 raise ValueError(f"{n} in the checkpoint is damaged ({type(e).__name__}).") from None
+        extras = sorted(n for n in names if n.startswith("extras/"))
+        if len(extras) > MAX_EXTRAS:
+            raise ValueError(f"The checkpoint holds {len(extras)} extras; a playground run has at most {MAX_EXTRAS}.")
+        for n in extras:
+            if not _extra_name(n[len("extras/"):-len(".safetensors")]) or not n.endswith(".safetensors"):
+                raise ValueError(f"The checkpoint holds an unexpected file {n[:60]!r}.")
+            total += zf.getinfo(n).file_size
+            if total > MAX_BYTES:
+                raise ValueError(f"The checkpoint unpacks to more than {MAX_BYTES // 2**20} MB; refusing it.")
+            try:
+                out[n] = zf.read(n)
+            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as e:
+                raise ValueError(f"{n} in the checkpoint is damaged ({type(e).__name__}).") from None
+    return out
+
+
+def _extra_name(name: str) -> bool:
+    return 0 < len(name) <= 40 and all(c.isascii() and (c.isalnum() or c in "_-") for c in name)
+
+
+def _load_extras(c: dict[str, Any], members: dict[str, bytes], loader: Any, model: Any) -> dict[str, Any]:
+    """The run's trained companions (``extras/<name>.safetensors`` + ``config.json["extras"][name]``)."""
+    metas = c.get("extras", {})
+    files = {n[len("extras/"):-len(".safetensors")] for n in members if n.startswith("extras/")}
+    if not isinstance(metas, dict) or not all(isinstance(k, str) and isinstance(v, dict) for k, v in metas.items()):
+        raise ValueError("config.json: \"extras\" must map each extra's name to its settings (an object).")
+    if set(metas) != files:
+        odd = sorted(set(metas) ^ files)
+        raise ValueError(f"The checkpoint's extras do not match their settings in config.json ({', '.join(odd[:4])}).")
+    if metas and loader is None:
+        raise ValueError(f"This checkpoint holds extras ({', '.join(sorted(metas))}) that its family cannot load.")
+    out = {}
+    for name in sorted(metas):
+        tensors = _safetensors(members[f"extras/{name}.safetensors"], f"extras/{name}.safetensors")
+        out[name] = loader(name, metas[name], tensors, model)     # ValueError naming what does not fit
     return out
 
 
@@ -240,8 +291,12 @@ def _safetensors(raw: bytes, what: str) -> dict[str, torch.Tensor]:
 
 
 def _load_weights(run: Run, raw: bytes) -> None:
-    tensors = _safetensors(raw, "model.safetensors")
-    want = run.model.state_dict()
+    load_weights(run.model, _safetensors(raw, "model.safetensors"))
+
+
+def load_weights(module: torch.nn.Module, tensors: dict[str, torch.Tensor], what: str = "weights") -> None:
+    """``module.load_state_dict(tensors)`` after checking every name, shape, dtype and value (ValueError)."""
+    want = module.state_dict()
     missing = [k for k in want if k not in tensors]
     extra = [k for k in tensors if k not in want]
     if missing or extra:
@@ -250,22 +305,26 @@ def _load_weights(run: Run, raw: bytes) -> None:
             parts.append(f"missing {', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
         if extra:
             parts.append(f"unexpected {', '.join(extra[:4])}{' …' if len(extra) > 4 else ''}")
-        raise ValueError(f"The weights do not fit this model ({'; '.join(parts)}).")
+        raise ValueError(f"The {what} do not fit this model ({'; '.join(parts)}).")
     for k in want:                  # in the model's order, so the first misfit named is the same every time
         t = tensors[k]
         if tuple(t.shape) != tuple(want[k].shape):
-            raise ValueError(f"The weights do not fit this model: {k} has shape {tuple(t.shape)}, "
+            raise ValueError(f"The {what} do not fit this model: {k} has shape {tuple(t.shape)}, "
                              f"the model expects {tuple(want[k].shape)}.")
         if t.is_floating_point() != want[k].is_floating_point():
-            raise ValueError(f"The weights do not fit this model: {k} has dtype {t.dtype}.")
+            raise ValueError(f"The {what} do not fit this model: {k} has dtype {t.dtype}.")
         if t.is_floating_point() and not torch.isfinite(t).all():
-            raise ValueError(f"The weights contain NaN or infinite values ({k}).")
-    run.model.load_state_dict({k: t.to(want[k].dtype) for k, t in tensors.items()})
+            raise ValueError(f"The {what} contain NaN or infinite values ({k}).")
+    module.load_state_dict({k: t.to(want[k].dtype) for k, t in tensors.items()})
 
 
 def _load_optimizer(run: Run, raw: bytes) -> None:
-    tensors = _safetensors(raw, "optimizer.safetensors")
-    for i, opt in enumerate(run.model.optimizers):
+    load_optimizers(run.model.optimizers, _safetensors(raw, "optimizer.safetensors"))
+
+
+def load_optimizers(optimizers: list[torch.optim.Optimizer], tensors: dict[str, torch.Tensor]) -> None:
+    """Undo :func:`optimizer_tensors`: each optimizer's moments, checked against its parameters (ValueError)."""
+    for i, opt in enumerate(optimizers):
         sd = opt.state_dict()
         params = [p for g in opt.param_groups for p in g["params"]]
         state: dict[int, dict[str, torch.Tensor]] = {}
@@ -309,7 +368,7 @@ def _parse_history(metrics: bytes, epochs: bytes) -> History:
                     raise ValueError(f"line {i} has {len(r)} values, the header {len(head)}")
                 h.append(int(r[0]), {k: float(v) for k, v in zip(keys, r[1:])})
         for i, r in enumerate(csv.DictReader(io.StringIO(epochs.decode("utf-8"))), start=2):
-            row = {k: float(v) for k, v in r.items() if k is not None}
+            row = {k: float(v) for k, v in r.items() if k is not None and v not in ("", None)}   # "": not this epoch
             if not all(math.isfinite(row.get(k, math.nan)) for k in ("epoch", "step")):
                 raise ValueError(f"line {i} lacks its epoch or step")
             row["epoch"], row["step"] = int(row["epoch"]), int(row["step"])

@@ -1,8 +1,8 @@
 """Every dataset as tensors, ready to index on the device (no DataLoader in the hot loop).
 
-Built in and offline: scikit-learn's 8×8 digits, procedural sprites with known factors
-(shape, scale, rotation, x, y — as dSprites), 2D toy sets. Through torchvision when online:
-MNIST and Fashion-MNIST. Uploaded: a .zip of PNG/JPG images (sub-folders become labels) or
+Built in and offline: scikit-learn's 8×8 digits, MNIST's 10,000 test images (trainers/data_mnist.py),
+procedural sprites with known factors (shape, scale, rotation, x, y — as dSprites), 2D toy sets. Through
+torchvision when online: the full MNIST and Fashion-MNIST. Uploaded: a .zip of PNG/JPG images (sub-folders become labels) or
 an .npz with an image array ``x`` (and optional ``y``). Images are float in [0, 1], (N, C, H, W).
 """
 from __future__ import annotations
@@ -82,7 +82,10 @@ def _load_cached(key: str, seed: int) -> Dataset:
         return digits()
     if key == "sprites":
         return sprites(seed=seed)
-    if key in ("mnist", "fashion-mnist"):
+    if key == "mnist":       # the full set when here or online, else the shipped test split (data_mnist.py)
+        from .data_mnist import mnist
+        return mnist()
+    if key == "fashion-mnist":
         return torchvision_mnist(key)
     return toy2d(key, seed=seed)
 

@@ -8,6 +8,9 @@ DDPM, DDIM), which returns x_{t−1} and x̂_0. :meth:`Model.sampler` builds one
 Guidance (seed 004 §3.2 names classifier guidance; this is its classifier-free form, Ho & Salimans 2022):
 the label is dropped with probability p_uncond while training, and at sampling
 ε̂ = ε_θ(x_t, ∅) + w · (ε_θ(x_t, y) − ε_θ(x_t, ∅)); w = 1 is the plain conditional model, w > 1 narrows each class.
+Classifier guidance itself (a noisy classifier trained beside ε_θ, its gradient shifting each step, Dhariwal &
+Nichol 2021 Alg. 1–2) is in :mod:`trainers.diffusion_guidance`; latent diffusion (``Config.latent``: an autoencoder
+stage, then this model on its codes, Rombach et al. 2022) in :mod:`trainers.diffusion_latent`.
 
 Images are mapped from [0, 1] to [−1, 1] (the scale the schedule assumes); 2D points are already ~unit scale.
 The reverse process keeps every frame (x_t, ε̂, x̂_0, and in 2D ε̂ on a grid) so a UI can scrub without recomputing.
@@ -20,6 +23,7 @@ import torch
 from torch import Tensor
 
 from .base import Batch, ConfigBase, GenerativeModel, finite, param
+from .diffusion_guidance import ClassifierGuidance, NoisyClassifier, classifier_terms
 from .diffusion_samplers import DDIM, DDPM, VARIANCES, Box, Sampler
 from .diffusion_schedules import T_MAX, T_MIN, Schedule
 from .diffusion_unet import MLPDenoiser, UNet
@@ -50,6 +54,18 @@ class Config(ConfigBase):
     guidance: float = param(2.0, "Guidance scale w at sampling: 0 ignores the label, 1 is plain conditional, "
                             ">1 narrows each class; past w ≈ 1–2 samples also drift off the class's data.",
                             lo=0.0, hi=10.0, step=0.1, label="guidance scale", live=True)
+    classifier: bool = param(False, "Also train a noisy classifier p_φ(y | x_t, t) on the same noisy draws, for "
+                             "classifier guidance (Dhariwal & Nichol 2021); needs a labelled dataset.",
+                             label="noisy classifier (guidance)")
+    latent: bool = param(False, "Latent diffusion (Rombach et al. 2022), images only: the run first trains a small "
+                         "autoencoder on the spot, then diffuses its latent codes and decodes the samples.",
+                         label="latent diffusion (images)")
+    ae_steps: int = param(400, "Steps of the autoencoder stage latent diffusion starts with (0: no autoencoder, "
+                          "which latent diffusion refuses).", lo=0, hi=20000, step=50, label="autoencoder steps (latent)")
+    latent_dim: int = param(8, "Size d of the latent code the diffusion runs on.", lo=2, hi=64, step=1,
+                            label="latent size d (latent)")
+    ae_hidden: int = param(256, "Width of the autoencoder's two hidden layers.", lo=32, hi=1024, step=32,
+                           label="autoencoder width (latent)", advanced=True)
     hidden: int = param(128, "Width of the 2D model's MLP.", lo=16, hi=1024, step=16, label="hidden units (2D)")
     layers: int = param(3, "Residual blocks of the 2D model's MLP.", lo=1, hi=8, step=1, label="MLP blocks (2D)")
     width: int = param(32, "Channels at the U-Net's top level (images); it doubles once going down.",
@@ -57,6 +73,11 @@ class Config(ConfigBase):
     lr: float = param(2e-3, "Adam learning rate.", lo=1e-5, hi=1e-1, log=True, label="learning rate", live=True)
     batch_size: int = param(256, "Samples per step.", lo=1, hi=4096, step=1, label="batch size", live=True)
     seed: int = param(0, "Random seed: same seed, same run.", lo=0, hi=2**31 - 1, step=1)
+
+    def validate(self) -> None:
+        if self.latent and self.ae_steps <= 0:
+            from .diffusion_latent import NO_AE
+            raise ValueError(NO_AE)
 
 
 def to_unit(x: Tensor) -> Tensor:
@@ -85,6 +106,9 @@ class Frames:
     guidance: float = 1.0
     seed: int = 0
     box: Box | None = None       # the (lo, hi) every x̂_0 was clipped to; None when not clipping
+    guide: str = "none"          # "none" | "classifier-free" | "classifier"
+    cg_scale: float = 0.0        # classifier guidance: the scale s
+    cg_field: Tensor | None = None   # (K, G, 2) classifier gradient ∇ log p_φ(y | x_t) on ``grid`` (2D only)
 
     def __len__(self) -> int:
         return self.x.shape[0]
@@ -94,17 +118,26 @@ class Frames:
         return self.x[-1]
 
     def frame(self, k: int) -> dict:
-        """Frame k as {"t", "x", "eps", "x0", "field"}; the last frame has t = −1 and no ε̂."""
+        """Frame k as {"t", "x", "eps", "x0", "field", "cg"}; the last frame has t = −1 and no ε̂."""
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < len(self):
             raise ValueError(f"There are {len(self)} frames, numbered 0 to {len(self) - 1}; got {k!r}.")
         if k == len(self) - 1:
-            return {"t": -1, "x": self.x[k], "eps": None, "x0": self.x[k], "field": None}
+            return {"t": -1, "x": self.x[k], "eps": None, "x0": self.x[k], "field": None, "cg": None}
         return {"t": self.ts[k], "x": self.x[k], "eps": self.eps[k], "x0": self.x0[k],
-                "field": None if self.field is None else self.field[k]}
+                "field": None if self.field is None else self.field[k],
+                "cg": None if self.cg_field is None else self.cg_field[k]}
 
 
 class Model(GenerativeModel):
     family = "diffusion"
+
+    def __new__(cls, *args, **kw):
+        """``Model(cfg, ...)`` with ``cfg.latent`` builds the latent-diffusion model (trainers/diffusion_latent.py)."""
+        cfg = args[0] if args else kw.get("cfg")
+        if cls is Model and getattr(cfg, "latent", False):
+            from .diffusion_latent import LatentModel
+            return super().__new__(LatentModel)
+        return super().__new__(cls)
 
     def __init__(self, cfg: Config, data_shape: tuple[int, ...], num_classes: int = 0) -> None:
         super().__init__(cfg, data_shape, num_classes)
@@ -120,6 +153,9 @@ class Model(GenerativeModel):
         else:
             raise ValueError(f"Diffusion works on points (N, D) or images (N, C, H, W); got shape {data_shape}.")
         self.schedule = Schedule(cfg.T, cfg.schedule)
+        # p_φ(y | x_t, t) for classifier guidance (trainers/diffusion_guidance.py), trained in the same step
+        self.classifier = (NoisyClassifier(self.data_shape, cfg.T, num_classes, min(cfg.hidden, 128) if not
+                                           self.images else cfg.width) if cfg.classifier else None)
         # saved with the weights, so a loaded checkpoint can sample at once
         self.register_buffer("trained_steps", torch.zeros((), dtype=torch.long))
         # the box x̂₀ is clipped to: images live in [−1, 1]; points in the range seen while training
@@ -186,6 +222,11 @@ class Model(GenerativeModel):
         per = (eps - eps_hat).pow(2).flatten(1).mean(1)                # 5. ‖ε − ε̂‖² per sample: (B,)
         loss = per.mean()
         out = {"loss": loss, "total": loss.detach()}
+        if self.classifier is not None:          # disjoint parameters: the sum trains both as if apart
+            if batch.y is None:
+                raise ValueError("The noisy classifier needs labels in every batch.")
+            ce, acc = classifier_terms(self.classifier, x_t, t, batch.y)
+            out.update(loss=loss + ce, clf_ce=ce.detach(), clf_acc=acc)
         low = t < T // 2                                               # which noise levels are hard
         if low.any():
             out["loss_t_low"] = per[low].detach().mean()
@@ -244,7 +285,8 @@ class Model(GenerativeModel):
 @torch.no_grad()
 def reverse_process(model: Model, n: int, sampler: Sampler | None = None, *, guidance: float | None = None,
                     y: Tensor | list[int] | int | None = None, seed: int | None = None, grid: Tensor | None = None,
-                    field_y: int | None = None, max_frames: int | None = None, keep: bool = True) -> Frames:
+                    field_y: int | None = None, max_frames: int | None = None, keep: bool = True,
+                    cg: ClassifierGuidance | None = None) -> Frames:
     """From x_T ~ N(0, I), call the network and ``sampler.step`` at each of ``sampler.timesteps()`` (eq. 11 for
     DDPM; default: ``model.sampler()``) and keep the frames.
 
@@ -252,6 +294,9 @@ def reverse_process(model: Model, n: int, sampler: Sampler | None = None, *, gui
     ``max_frames`` keeps that many evenly spaced frames (the first and last always) to bound memory for long
     image chains. ``grid`` (G, 2) adds the 2D field ε̂ at every kept frame, for label ``field_y`` (None:
     unconditional). The kept ε̂ and x̂₀ are the step's, so x_t = √ᾱ_t x̂₀ + √(1 − ᾱ_t) ε̂ holds in every frame.
+    ``cg``: classifier guidance (Dhariwal & Nichol 2021, Alg. 1/2) on top of whatever ε̂ the model gives for
+    ``y`` (pass y=None for the unconditional ε̂); with a ``grid``, its gradient there is kept too (for label
+    ``field_y``, else the first sample's label).
     """
     model._check_ready(n)
     sampler = model.sampler() if sampler is None else sampler
@@ -272,14 +317,26 @@ def reverse_process(model: Model, n: int, sampler: Sampler | None = None, *, gui
     if grid is not None:
         grid = grid.to(dev, torch.float32)
         gy = None if (field_y is None or not model.n_cond) else model._labels(grid.shape[0], field_y)
-    xs, epss, x0s, fields, kept, abs_, box = [], [], [], [], [], [], None
+    if cg is not None:
+        cg.y = cg.y.to(dev)
+        if cg.y.shape != (n,):
+            raise ValueError(f"Classifier guidance needs one label per sample ({n}); got {tuple(cg.y.shape)}.")
+        cy = cg.y[:1].expand(grid.shape[0]) if grid is not None and field_y is None else None
+        if grid is not None and field_y is not None:
+            cy = torch.full((grid.shape[0],), int(field_y), dtype=torch.long, device=dev)
+    xs, epss, x0s, fields, cfields, kept, abs_, box = [], [], [], [], [], [], [], None
     was = model.training
     model.eval()
     try:
         for k, t in enumerate(ts):
             eps_hat = model.eps(x, t, yl, w)                                # ε̂(x_t, t), guided here once
+            shift = None
+            if cg is not None:                                              # Alg. 1 (shift) or Alg. 2 (new ε̂)
+                eps_hat, shift, _ = cg.apply(sampler, t, x, eps_hat)
             z = torch.randn(x.shape, generator=g, device=dev)              # drawn every step: same stream
             step = sampler.step(eps_hat, t, x, z)                           # x_{t−1} and x̂₀ (clipped inside)
+            if shift is not None:
+                step = step._replace(x_prev=step.x_prev + shift)           # N(μ + sΣg, Σ): the mean moves
             box = step.box
             if k in keep_idx and keep:
                 xs.append(x.cpu())
@@ -289,6 +346,8 @@ def reverse_process(model: Model, n: int, sampler: Sampler | None = None, *, gui
                 kept.append(t)
                 if grid is not None:
                     fields.append(model.eps(grid, t, gy, w).cpu())
+                    if cg is not None:
+                        cfields.append(cg.grad(grid, t, cy).cpu())
             x = step.x_prev
     finally:
         model.train(was)
@@ -298,7 +357,9 @@ def reverse_process(model: Model, n: int, sampler: Sampler | None = None, *, gui
                   torch.stack(x0s) if x0s else empty, abs_,
                   grid=None if grid is None else grid.cpu(), field=torch.stack(fields) if fields else None,
                   y=None if yl is None else yl.cpu(), guidance=w, seed=int(model.cfg.seed if seed is None else seed),
-                  box=None if box is None else (box[0].cpu(), box[1].cpu()))
+                  box=None if box is None else (box[0].cpu(), box[1].cpu()),
+                  guide="classifier" if cg is not None else ("classifier-free" if yl is not None else "none"),
+                  cg_scale=0.0 if cg is None else cg.scale, cg_field=torch.stack(cfields) if cfields else None)
 
 
 def forward_process(schedule: Schedule, x0: Tensor, t: int, seed: int = 0) -> Tensor:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from array import array
 from typing import Any
 
 import numpy as np
@@ -15,12 +16,26 @@ import torch
 from .base import Metrics
 
 
+class Column(array):
+    """A typed array (8 bytes a value; a list of floats costs 32) that still compares equal to a list."""
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return super().__eq__(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+
 class History:
     """Every step's scalar terms and every epoch's means: the curves and the CSV export."""
 
     def __init__(self) -> None:
-        self.steps: list[int] = []
-        self.terms: dict[str, list[float]] = {}
+        # typed columns: a 15-minute press keeps ~4x less than in lists of Python floats
+        self.steps = Column("q")
+        self.terms: dict[str, Column] = {}
         self.epochs: list[dict[str, float]] = []   # {"epoch", "step", term means...}
 
     def append(self, step: int, terms: dict[str, float]) -> None:
@@ -29,7 +44,7 @@ class History:
         for k, v in terms.items():
             col = self.terms.get(k)
             if col is None:
-                col = self.terms[k] = [float("nan")] * n
+                col = self.terms[k] = Column("d", [float("nan")] * n)
             col.append(v)
         for k, col in self.terms.items():
             if len(col) < n + 1:
@@ -37,8 +52,9 @@ class History:
 
     def series(self, key: str, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
         """(steps, values), block-averaged down to at most ``max_points`` (curves stay light)."""
-        x = np.asarray(self.steps, dtype=np.float64)
-        y = np.asarray(self.terms.get(key, []), dtype=np.float64)
+        # copies, never views: a view of a column would stop the training thread appending to it (BufferError)
+        x = np.array(self.steps, dtype=np.float64)
+        y = np.array(self.terms.get(key, []), dtype=np.float64)
         if len(x) > max_points:
             k = -(-len(x) // max_points)
             m = (len(x) // k) * k
@@ -61,7 +77,8 @@ class History:
     def epochs_csv(self) -> str:
         out = io.StringIO()
         if self.epochs:
-            w = csv.DictWriter(out, fieldnames=list(self.epochs[0]))
+            names = list(dict.fromkeys(k for e in self.epochs for k in e))     # terms may change between epochs
+            w = csv.DictWriter(out, fieldnames=names)
             w.writeheader()
             w.writerows(self.epochs)
         return out.getvalue()

@@ -69,6 +69,7 @@ class Run:
         self.good: tuple[dict, list] | None = None   # the last weights that gave a finite loss
         self._history = History()
         self.diverged: Diverged | None = None  # what the latest flush found, until train() raises it
+        self.extras: dict[str, Any] = {}   # trained companions that travel with the run (VQ-VAE's priors)
         self._clear_pending()
         self.lock = threading.RLock()  # views read the model while a train burst may be running
         self.steps_per_s = 0.0         # steps over the wall time of the latest train() call (drawing included)
@@ -89,6 +90,7 @@ class Run:
         if "history" in d:                     # pickled before terms stayed on the device
             d["_history"] = d.pop("history")
         d.setdefault("diverged", None)
+        d.setdefault("extras", {})
         self.__dict__.update(d)
         self.lock = threading.RLock()
         self._clear_pending()

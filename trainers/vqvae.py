@@ -292,3 +292,9 @@ class Model(GenerativeModel):
             tot += float(F.mse_loss(x_hat, xb, reduction="sum"))
             counts += torch.bincount(q["bottom"].indices.flatten(), minlength=self.cfg.num_codes)
         return {"recon": tot / (x.shape[0] * math.prod(self.data_shape)), "perplexity": float(perplexity(counts))}
+
+
+def load_extra(name: str, meta: dict, tensors: dict[str, Tensor], model: "Model") -> nn.Module:
+    """A run's trained prior from its export (``run.extras``; trainers/vqvae_prior.py ``restore``)."""
+    from .vqvae_prior import restore
+    return restore(name, meta, tensors, model)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -67,6 +67,8 @@ def code_sequences(vq_model: nn.Module, x: Tensor, batch_size: int = 1000) -> Te
 class CodePrior(nn.Module):
     """p(k_t | k_<t) over the cells of one image's code maps, by a small causal transformer."""
 
+    kind = "transformer"
+
     def __init__(self, cfg: PriorConfig, vq_model: nn.Module) -> None:
         super().__init__()
         _check_vq(vq_model)
@@ -85,9 +87,10 @@ class CodePrior(nn.Module):
         self.blocks = nn.TransformerEncoder(layer, cfg.layers, enable_nested_tensor=False)
         self.ln = nn.LayerNorm(d)
         self.head = nn.Linear(d, self.K)
-        self.register_buffer("mask", torch.triu(torch.full((self.T, self.T), float("-inf")), 1))
+        # derived from the shapes, so not part of the weights a checkpoint stores (persistent=False)
+        self.register_buffer("mask", torch.triu(torch.full((self.T, self.T), float("-inf")), 1), persistent=False)
         lvl = torch.cat([torch.full((s,), i) for i, s in enumerate(self.sizes)])
-        self.register_buffer("offset", lvl * self.K)                 # (T,) token offset of each cell
+        self.register_buffer("offset", lvl * self.K, persistent=False)   # (T,) token offset of each cell
         self.losses: list[float] = []                                # one per step: the loss curve
         self.vq_steps = int(vq_model.steps_done)                     # which VQ-VAE the codes came from
 
@@ -111,8 +114,7 @@ class CodePrior(nn.Module):
         """Train on (N, T) code sequences; yields (step, loss) after every step."""
         if seqs.dim() != 2 or seqs.shape[1] != self.T:
             raise ValueError(f"The prior expects code sequences of length {self.T}; got shape {tuple(seqs.shape)}.")
-        if not hasattr(self, "opt"):
-            self.opt = adam(self.parameters(), lr=self.cfg.lr)
+        self.optimizer()
         steps = self.cfg.steps if steps is None and seconds is None else steps
         g = torch.Generator().manual_seed(self.cfg.seed + len(self.losses))
         seqs = seqs.to(next(self.parameters()).device)     # (also PixelCNNPrior's, trainers/vqvae_pixelcnn.py)
@@ -132,6 +134,22 @@ class CodePrior(nn.Module):
                 yield len(self.losses), self.losses[-1]
         finally:
             self.eval()
+
+    def optimizer(self) -> torch.optim.Optimizer:
+        """The prior's Adam, made on first use (and by a checkpoint that restores its moments)."""
+        if not hasattr(self, "opt"):
+            self.opt = adam(self.parameters(), lr=self.cfg.lr)
+        return self.opt
+
+    def checkpoint_state(self) -> tuple[dict[str, Tensor], dict[str, Any]]:
+        """What an export stores (trainers/checkpoint.py, ``run.extras``): weights ``w.*``, Adam's moments
+        ``opt0.*``, the loss curve ``losses``; and the JSON: kind, settings, the VQ-VAE step it was fitted at."""
+        from .checkpoint import optimizer_tensors
+        tensors = {f"w.{k}": v.detach().cpu().clone() for k, v in self.state_dict().items()}
+        if hasattr(self, "opt"):
+            tensors.update(optimizer_tensors([self.opt])[0])
+        tensors["losses"] = torch.tensor(self.losses, dtype=torch.float64)
+        return tensors, {"kind": self.kind, "config": self.cfg.to_dict(), "vq_steps": int(self.vq_steps)}
 
     @torch.no_grad()
     def sample_seq(self, n: int, temperature: float | None = None, generator: torch.Generator | None = None) -> Tensor:
@@ -157,7 +175,8 @@ class CodePrior(nn.Module):
         return out
 
     @torch.no_grad()
-    def sample_images(self, vq_model: nn.Module, n: int, temperature: float | None = None) -> Tensor:
+    def sample_images(self, vq_model: nn.Module, n: int, temperature: float | None = None,
+                      generator: torch.Generator | None = None) -> Tensor:
         """Draw n code maps from the prior and decode them with the VQ-VAE: (n, C, H, W) in [0, 1]."""
         _check_vq(vq_model)
         if list(vq_model.levels) != self.levels or vq_model.cfg.num_codes != self.K:
@@ -166,6 +185,36 @@ class CodePrior(nn.Module):
         was = vq_model.training
         vq_model.eval()
         try:
-            return vq_model.decode_codes(self.split(self.sample_seq(n, temperature)))
+            return vq_model.decode_codes(self.split(self.sample_seq(n, temperature, generator)))
         finally:
             vq_model.train(was)
+
+
+def restore(name: str, meta: dict[str, Any], tensors: dict[str, Tensor], vq_model: nn.Module) -> CodePrior:
+    """A prior from an export (what :meth:`CodePrior.checkpoint_state` wrote), fitted to ``vq_model``; every
+    part is checked first and a misfit is a ValueError that names it (trainers/checkpoint.py calls this)."""
+    from .checkpoint import load_optimizers, load_weights
+    from .vqvae_pixelcnn import PixelCNNPrior
+    kinds = {CodePrior.kind: CodePrior, PixelCNNPrior.kind: PixelCNNPrior}
+    what = f"the prior {name!r}"
+    kind = meta.get("kind")
+    if kind not in kinds:
+        raise ValueError(f"{what}: unknown kind {kind!r}; known: {', '.join(kinds)}.")
+    try:
+        cfg = PriorConfig.from_dict(meta.get("config") if isinstance(meta.get("config"), dict) else {})
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what}: its settings are not valid ({e}).") from None
+    vq_steps = meta.get("vq_steps", 0)
+    if isinstance(vq_steps, bool) or not isinstance(vq_steps, int) or vq_steps < 0:
+        raise ValueError(f"{what}: vq_steps must be a whole number ≥ 0; got {vq_steps!r}.")
+    losses = tensors.get("losses", torch.zeros(0))
+    if losses.dim() != 1 or not losses.is_floating_point() or not torch.isfinite(losses).all():
+        raise ValueError(f"{what}: its loss curve must be a list of finite numbers.")
+    prior = kinds[kind](cfg, vq_model)                 # ValueError if the VQ-VAE was never trained
+    load_weights(prior, {k[2:]: v for k, v in tensors.items() if k.startswith("w.")}, f"weights of {what}")
+    if any(k.startswith("opt0.") for k in tensors):
+        load_optimizers([prior.optimizer()], {k: v for k, v in tensors.items() if k.startswith("opt0.")})
+    prior.losses = [float(v) for v in losses.tolist()]
+    prior.vq_steps = vq_steps
+    prior.eval()                                      # on the CPU, where the tab builds its priors
+    return prior

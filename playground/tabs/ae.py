@@ -13,7 +13,7 @@ from trainers import ae_probes as V
 from trainers.ae import Config, corrupt
 from trainers.loop import Run
 
-from .. import figures, latent, session
+from .. import figures, latent, session, quality
 from ..latent import N_POINTS, test_subset
 from ..panel import LivePlot, Panel
 
@@ -287,6 +287,7 @@ def build() -> Panel:
                 an_btn = gr.Button("Train on the other classes and score by reconstruction error")
                 an_note = gr.Markdown("")
                 an_fig = LivePlot(label="Reconstruction errors: normal vs held-out")
+    quality.section(panel)          # FID, KID, precision & recall of model.sample(n) (issue 14)
     panel.wire(dict(recon=recon, latent=lat.html, activations=hist, rho=rho_fig, sensitivity=sens, holes=holes,
                     holes_note=holes_note), render)
 

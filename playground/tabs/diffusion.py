@@ -2,25 +2,26 @@
 its reverse process frame by frame (DDPM or DDIM, with classifier-free guidance); export it as a GIF."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
-import torch
 
-from trainers.diffusion import Config, forward_process, reverse_process, to_unit
+from trainers.diffusion import Config, forward_process, to_unit
+from trainers.diffusion_guidance import GUIDES
 from trainers.diffusion_schedules import Schedule
 from trainers.loop import Run
-from trainers.metrics import chamfer, grid_around
 
-from .. import figures
+from .. import figures, quality
 from ..panel import LivePlot, Panel
+from . import diffusion_latent as latent
 from . import diffusion_views as views
+from .diffusion_reverse import (View, _data_points, _fwd_t, _is_points, _rng, compare_guidance, export_gif,
+                                frame_views, play_tick, sample_frames, step_frame, _frames)
 from .diffusion_views import guidance_scan  # noqa: F401  (the tab's API: tests call it here)
 
 TITLE = "Diffusion"
 POINT_SETS = ["moons", "swiss roll", "ring of 8", "grid of 25", "checkerboard"]
-N_POINTS, N_IMAGES, GRID = 400, 16, 18
+N_POINTS, N_IMAGES = 400, 16
 LIVE_STEPS = 20            # the live preview samples with 20 deterministic DDIM steps: cheap, and smooth over time
 
 EQUATION = r"""
@@ -32,6 +33,12 @@ $$\mathcal{L}_{\text{simple}}=\mathbb{E}_{t,x_0,\epsilon}\big\|\epsilon-\epsilon
 
 Guidance: $\hat\epsilon=\epsilon_\theta(x_t,\varnothing)+w\,(\epsilon_\theta(x_t,y)-\epsilon_\theta(x_t,\varnothing))$;
 the score is $\nabla\log q_t(x_t)\approx-\hat\epsilon/\sqrt{1-\bar\alpha_t}$.
+
+**Classifier guidance** (seed 004 §3.2; Dhariwal & Nichol 2021, Alg. 1 and 2): a classifier
+$p_\phi(y\mid x_t,t)$ trained on noisy $x_t$ (eq. 9) steers each reverse step with $g=\nabla_{x_t}\log p_\phi(y\mid x_t,t)$:
+$$\text{DDPM: } x_{t-1}\sim\mathcal N\big(\mu_\theta(x_t,t)+s\,\Sigma\,g,\ \Sigma\big),\ \Sigma=\sigma_t^2I
+\qquad\text{DDIM: } \hat\epsilon\leftarrow\epsilon_\theta(x_t,t)-\sqrt{1-\bar\alpha_t}\;s\,g$$
+(the notes write the second with $s=1$: $\hat\epsilon=\epsilon_\theta-\sigma_t\nabla_{x_t}\log p_\phi(y\mid x_t)$).
 """
 
 X0 = r"\frac{x_t-\sqrt{1-\bar\alpha_t}\,\epsilon_\theta(x_t,t)}{\sqrt{\bar\alpha_t}}"
@@ -107,6 +114,19 @@ PRESETS = {
         "model) about half of each moon's samples land on the other moon, by w = 1 almost none do; larger w "
         "squeezes each moon's samples together (less spread) but pulls them off their moon: the distance to the "
         "moon's data is lowest near w = 1 and grows after."),
+    "Classifier guidance (moons)": (
+        "moons", dict(classifier=True),
+        "a noisy classifier p_φ(y | x_t, t) trains beside the denoiser (third chart: its accuracy over all t stays "
+        "near 0.75, since at large t the moons are indistinguishable; at small t it is near 1). In 'Reverse "
+        "process' pick guidance type 'classifier', class 0, and sample at s = 0, then s = 2 (same seed): at s = 0 "
+        "about half the samples land on the other moon, at s = 2 almost none do. Pick '2D arrows: classifier "
+        "∇ log p' and step through the frames: the push is weak and broad at large t, strong near the boundary late."),
+    "Latent diffusion (digits)": (
+        "digits", dict(latent=True, ae_steps=300, latent_dim=8, batch_size=128),
+        "the first 300 steps train an autoencoder on the spot (its reconstruction curve), then the ε-MSE curve "
+        "starts: DDPM now runs on 8-number codes. In 'Latent diffusion' the codes of the data and the diffusion's "
+        "samples sit side by side on one PCA and grow alike; the samples view shows them decoded. 'Compare speed "
+        "with pixel-space diffusion' times both steps on the same batch: the latent step is several times faster."),
     "A 10-step chain": (
         "moons", dict(T=10),
         "with T = 10 each step removes a lot of noise: look at the schedule (the last β is 0.999) and at how far "
@@ -118,33 +138,6 @@ PRESETS = {
         "mostly noise (ᾱ_t ≈ 0.2)."),
 }
 
-
-def _is_points(run: Run) -> bool:
-    return run.data.kind == "points"
-
-
-def _data_points(run: Run) -> torch.Tensor:
-    return run.data.x_test[:800].cpu()
-
-
-@dataclass
-class View:
-    fwd_t: int = 1                      # t of the forward-process view (the paper's t = 1 … T)
-    field_mode: str = "ε̂ field"         # arrows of the 2D frames: ε̂ or the score
-    frames: Any = None                  # the reverse process kept by "Sample and keep every frame"
-    chamfer: dict[str, float] = field(default_factory=dict)   # sampler -> distance to held-out data
-    axes: list[list[float]] | None = None                     # the 2D view's range, fixed for a run
-    static_key: tuple | None = None     # (T, schedule, t) the static views were last drawn for
-
-
-def _rng(run: Run, view: View):
-    if view.axes is None:
-        view.axes = views.axis_range(_data_points(run))
-    return view.axes
-
-
-def _fwd_t(run: Run, view: View) -> int:
-    return min(int(view.fwd_t), run.cfg.T) - 1          # slider shows the paper's t = 1 … T
 
 
 # ----------------------------------------------------------------------------- live views
@@ -165,7 +158,8 @@ def render(run: Run, view: View) -> dict[str, Any]:
     else:
         live = {"samples_plot": gr.update(visible=False),
                 "samples_img": gr.update(value=figures.grid(s, nrow=4) if ready else None, visible=True)}
-    return {**live, **_static_views(run, view)}
+    extra = latent.latent_views(run, view) if latent.is_latent(run) else {}
+    return {**live, **_static_views(run, view), **extra}
 
 
 def _static_views(run: Run, view: View) -> dict[str, Any]:
@@ -178,7 +172,7 @@ def _static_views(run: Run, view: View) -> dict[str, Any]:
     sched = views.schedules(run.cfg.T, run.cfg.schedule, t)
     m = run.model
     x0 = run.data.x_test[:N_POINTS if pts else N_IMAGES]
-    xt = forward_process(m.sched(), m.to_model_space(x0), t, seed=7).cpu()
+    xt = forward_process(m.sched(), x0 if pts else x0 * 2 - 1, t, seed=7).cpu()     # eq. 9 on the data
     ab = float(m.schedule.alpha_bar[t])
     title = f"Forward process (eq. 9): x_t at t = {t + 1} of {run.cfg.T}, ᾱ_t = {ab:.3f}"
     if pts:
@@ -189,106 +183,13 @@ def _static_views(run: Run, view: View) -> dict[str, Any]:
             "forward_img": gr.update(value=figures.grid(to_unit(xt), nrow=4), visible=True, label=title)}
 
 
-# ----------------------------------------------------------------------------- reverse process
-def _frames(view: View):
-    fr = view.frames
-    if fr is None:
-        raise ValueError("No reverse process yet: press 'Sample and keep every frame' first.")
-    return fr
-
-
-def frame_views(run: Run, view: View, k: int) -> dict[str, Any]:
-    """The frame views (x_t and x̂_0 plots, x_t, ε̂ and x̂_0 images, readout) for frame k: no model call."""
-    fr = _frames(view)
-    k = int(k)
-    f = fr.frame(k)                                                   # ValueError past either end
-    readout = f"**{views.frame_title(fr, k)}**"
-    if f["eps"] is not None:
-        readout += (f"  \nmean ‖ε̂‖ per dimension = {float(f['eps'].float().pow(2).mean().sqrt()):.3f} · "
-                    f"spread of x_t = {float(f['x'].float().std()):.3f}")
-    if _is_points(run):
-        left, right = views.frame_2d(fr, k, _data_points(run), _rng(run, view), view.field_mode)
-        hide = gr.update(visible=False)
-        return {"frame_plot": gr.update(value=left, visible=True), "frame_x0": gr.update(value=right, visible=True),
-                "img_xt": hide, "img_eps": hide, "img_x0": hide, "readout": readout}
-    xt, eps, x0 = views.frame_images(fr, k)
-    show, hide = (lambda v: gr.update(value=v, visible=True)), gr.update(visible=False)
-    return {"frame_plot": hide, "frame_x0": hide, "img_xt": show(xt), "img_eps": show(eps), "img_x0": show(x0),
-            "readout": readout}
-
-
-def sample_frames(run: Run, view: View, sampler: str, steps: float, eta: float, n: float, seed: float, guidance: float,
-                  label: float, field_mode: str) -> dict[str, Any]:
-    """Sample once, keep every frame (x_t, ε̂, x̂_0, and the 2D field), show frame 0."""
-    pts = _is_points(run)
-    if any(v is None for v in (steps, eta, n, seed, guidance, label)):
-        raise ValueError("Please fill in every sampling setting (samples, seed, class, guidance, DDIM steps, η).")
-    n, label = int(n), int(label)
-    if not 1 <= n <= 2000:
-        raise ValueError(f"Draw between 1 and 2,000 samples; got {n}.")
-    clamped = "" if pts or n <= 64 else f" (images: {n} clamped to 64)"
-    n = n if pts else min(n, 64)
-    y = None
-    if label >= 0:
-        if not run.model.n_cond:
-            raise ValueError("This model is not class-conditional: set the class to −1, or train with "
-                             "'class-conditional (guidance)' on.")
-        y = label
-    with run.evaluating() as m:
-        steps = min(int(steps), run.cfg.T)                          # more DDIM steps than T: all of them
-        fr = reverse_process(m, n, m.sampler(sampler.lower(), steps=steps if sampler == "DDIM" else None,
-                                             eta=float(eta)), guidance=float(guidance), y=y, seed=int(seed),
-                             grid=grid_around(_data_points(run), GRID) if pts else None,
-                             field_y=y, max_frames=None if pts else 200)
-    view.frames, view.field_mode = fr, field_mode
-    note = "" if not m.n_cond else f" · guidance w = {fr.guidance:g}"
-    # DDPM against DDIM from the same seed: how close each result lies to held-out data
-    ref = run.data.x_test[:800].cpu()
-    scores = view.chamfer
-    name = "DDPM" if fr.sampler == "ddpm" else f"DDIM ({len(fr.ts)} steps, η = {float(eta):g})"
-    scores[name] = chamfer(m.to_data_space(fr.result).cpu(), ref)
-    compare = " · ".join(f"{k}: {v:.3f}" for k, v in list(scores.items())[-3:])
-    clip = "x̂₀ not clipped" if fr.box is None else f"x̂₀ clipped to {views.box_words(fr.box)}"
-    shown = frame_views(run, view, 0)
-    shown["readout"] = (f"Kept {len(fr)} frames of {fr.sampler.upper()} ({len(fr.ts)} steps){note}{clamped}; "
-                        f"{clip}.  \n"
-                        f"Chamfer distance of the result to held-out data (lower is closer): {compare}.  \n"
-                        + shown["readout"])
-    return {"frame": gr.update(maximum=len(fr) - 1, value=0), **shown}
-
-
-def step_frame(run: Run, view: View, k: float, delta: int) -> dict[str, Any]:
-    fr = _frames(view)
-    k = int(k) + delta
-    if k < 0:
-        raise ValueError("Already at the first frame (x_T, pure noise): there is no earlier step.")
-    if k >= len(fr):
-        raise ValueError("Already at the last frame (x₀): nothing is left to denoise.")
-    return {"frame": k, **frame_views(run, view, k)}
-
-
-def play_tick(run: Run, view: View, k: float) -> dict[str, Any]:
-    """One tick of Play: the next frame, stopping the timer at the end."""
-    fr = _frames(view)
-    k = min(int(k) + max(1, len(fr) // 100), len(fr) - 1)             # ~100 ticks whatever T is
-    return {"frame": k, **frame_views(run, view, k), "timer": gr.Timer(active=k < len(fr) - 1)}
-
-
-def compare_guidance(run: Run, view: View) -> dict[str, Any]:
-    """The guidance scan as a chart titled with what it shows, and its numbers as text."""
-    g = views.guidance_scan(run)
-    return {"plot": views.guidance(g), "text": views.guidance_text(g)}
-
-
-def export_gif(run: Run, view: View) -> dict[str, Any]:
-    return {"gif": views.gif(_frames(view), _data_points(run) if _is_points(run) else None)}
-
-
 # ----------------------------------------------------------------------------- layout
 def build() -> Panel:
     panel = Panel("diffusion", Config, datasets=POINT_SETS + ["digits", "sprites", "mnist", "fashion-mnist"],
-                  equation=EQUATION, curve_groups=[["total"], ["loss_t_low", "loss_t_high"]],
-                  curve_titles=["ε-prediction MSE (eq. 10)", "MSE at low t, little noise (solid) · high t (dashed)"],
+                  equation=EQUATION, curve_groups=[["total"], ["loss_t_low", "loss_t_high"], ["clf_ce", "clf_acc"], ["ae_recon"]],
+                  curve_titles=["ε-prediction MSE (eq. 10)", "MSE at low t, little noise (solid) · high t (dashed)",
+                                "noisy classifier: cross-entropy (solid) · accuracy (dashed)",
+                                "latent: the autoencoder stage's reconstruction MSE"],
                   presets=PRESETS, view_state=View,
                   equation_for=(equation_for, ["T", "schedule", "variance", "clip_x0"]))
     big = dict(interactive=False, format="png")
@@ -315,7 +216,12 @@ def build() -> Panel:
                     guidance = gr.Slider(0, 10, value=2.0, step=0.1, label="Guidance scale w (conditional)")
                     label = gr.Number(-1, precision=0, label="Class (−1: one of each)")
                 with gr.Row():
-                    field_mode = gr.Radio(["ε̂ field", "score field"], value="ε̂ field", label="2D arrows")
+                    guide = gr.Radio(list(GUIDES), value="classifier-free", label="Guidance type",
+                                     info="classifier-free: w above (a conditional model); classifier: s·∇ log p_φ "
+                                          "(train with 'noisy classifier' ticked)")
+                    scale = gr.Slider(0, 20, value=2.0, step=0.1, label="Classifier scale s")
+                with gr.Row():
+                    field_mode = gr.Radio(views.FIELDS, value="ε̂ field", label="2D arrows")
                     sample_btn = gr.Button("Sample and keep every frame", variant="primary")
                 frame = gr.Slider(0, 100, value=0, step=1, label="Frame (0 = x_T, pure noise; last = x₀)")
                 with gr.Row():
@@ -337,14 +243,18 @@ def build() -> Panel:
             with gr.Tab("Schedule"):
                 sched = LivePlot(label="β_t, ᾱ_t and SNR_t for both schedules (thick: the one in use; "
                                        "marker: t of the forward-process slider)")
+            with gr.Tab("Latent diffusion"):
+                lat = latent.build_views()
             with gr.Tab("Guidance"):
                 gr.Markdown("Train with **class-conditional (guidance)** ticked (moons have 2 classes), then "
                             "compare guidance scales: every class is sampled at each w from the same seed.")
                 guide_btn = gr.Button("Compare guidance scales", variant="primary")
                 guide_text = gr.Markdown("")
                 guide_plot = LivePlot(label="Spread and fidelity against the guidance scale")
+    quality.section(panel)          # FID, KID, precision & recall of model.sample(n) (issue 14)
     panel.wire(dict(samples_plot=samples_plot, samples_img=samples_img, schedules=sched, forward_plot=fwd_plot,
-                    forward_img=fwd_img), render)
+                    forward_img=fwd_img, latent_codes=lat["latent_codes"], latent_samples=lat["latent_samples"],
+                    latent_recon=lat["latent_recon"], latent_note=lat["latent_note"]), render)
     timer = gr.Timer(0.2, active=False)
     fviews = dict(frame_plot=frame_plot, frame_x0=frame_x0, img_xt=img_xt, img_eps=img_eps, img_x0=img_x0,
                   readout=readout)
@@ -364,7 +274,8 @@ def build() -> Panel:
         return {"frame": start, "timer": gr.Timer(active=True)}
 
     panel.on(fwd_t.release, set_t, [fwd_t], outputs=dict(forward_plot=fwd_plot, forward_img=fwd_img, schedules=sched))
-    panel.on(sample_btn.click, sample_frames, [sampler, ddim_steps, eta, n, seed, guidance, label, field_mode],
+    panel.on(sample_btn.click, sample_frames, [sampler, ddim_steps, eta, n, seed, guidance, label, field_mode, guide,
+                                               scale],
              outputs=with_frame, api_name="diffusion_sample")
     panel.on(frame.release, frame_views, [frame], outputs=fviews, api_name="diffusion_frame")
     panel.on(field_mode.change, set_field, [frame, field_mode], outputs=fviews)
@@ -376,6 +287,8 @@ def build() -> Panel:
     pause_btn.click(lambda: gr.Timer(active=False), None, timer, api_visibility="private", show_progress="hidden")
     panel.on(timer.tick, play_tick, [frame], outputs=dict(with_frame, timer=timer))
     panel.on(gif_btn.click, export_gif, outputs=dict(gif=gif_file), api_name="diffusion_gif")
+    panel.on(lat["speed_btn"].click, latent.compare_speed, outputs=dict(speed=lat["speed"]), train=True,
+             api_name="diffusion_speed")
     panel.on(guide_btn.click, compare_guidance, outputs=dict(plot=guide_plot, text=guide_text),
              api_name="diffusion_guidance")
     return panel

@@ -22,6 +22,9 @@ from .. import figures
 GUIDANCE_SCALES = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0]
 
 DATA_COLOR, SAMPLE_COLOR, X0_COLOR, ARROW_COLOR = "#94a3b8", "#dc2626", "#2563eb", "#0f766e"
+CG_COLOR = "#9333ea"
+FIELDS = ["ε̂ field", "score field", "classifier ∇ log p(y | x_t)"]
+CG_FIELD = FIELDS[2]
 
 
 def axis_range(data: torch.Tensor) -> list[list[float]]:
@@ -65,7 +68,7 @@ def _pts(x: torch.Tensor, name: str, color: str, size: float = 5, opacity: float
                 marker=dict(size=size, color=color, opacity=opacity))
 
 
-def _arrows(grid: torch.Tensor, vec: torch.Tensor, length: float, name: str) -> dict:
+def _arrows(grid: torch.Tensor, vec: torch.Tensor, length: float, name: str, color: str = ARROW_COLOR) -> dict:
     """Quiver as one line trace: a shaft and two barbs per arrow, NaN-separated (one trace, fast)."""
     g, v = grid.cpu().numpy(), vec.float().cpu().numpy()
     norm = np.linalg.norm(v, axis=1, keepdims=True)
@@ -85,7 +88,7 @@ def _arrows(grid: torch.Tensor, vec: torch.Tensor, length: float, name: str) -> 
                 xs += [x1, x1 + h * math.cos(a + da), None]
                 ys += [y1, y1 + h * math.sin(a + da), None]
     return dict(type="scatter", x=xs, y=ys, mode="lines", name=name, hoverinfo="skip",
-                line=dict(width=1.5, color=ARROW_COLOR))
+                line=dict(width=1.5, color=color))
 
 
 def points(data: torch.Tensor, pts: torch.Tensor | None, title: str, rng, extra: list[dict] | None = None,
@@ -107,8 +110,11 @@ def frame_2d(fr: Frames, k: int, data: torch.Tensor, rng, show: str = "ε̂ fiel
     extra = []
     if fr.grid is not None and f["field"] is not None:
         cell = (rng[0][1] - rng[0][0]) / (math.sqrt(fr.grid.shape[0]) + 1)
-        vec = f["field"] if show == "ε̂ field" else -f["field"]              # the score points the other way
-        extra.append(_arrows(fr.grid, vec, 0.9 * cell, "ε̂(x, t)" if show == "ε̂ field" else "score ∝ −ε̂"))
+        if show == CG_FIELD and f.get("cg") is not None:                     # Dhariwal & Nichol's g, scaled
+            extra.append(_arrows(fr.grid, f["cg"], 0.9 * cell, "classifier ∇ log p_φ(y | x_t)", CG_COLOR))
+        else:
+            vec = f["field"] if show != "score field" else -f["field"]       # the score points the other way
+            extra.append(_arrows(fr.grid, vec, 0.9 * cell, "score ∝ −ε̂" if show == "score field" else "ε̂(x, t)"))
     title = frame_title(fr, k)
     left = points(data, f["x"], f"x_t · {title}", rng, extra, label="x_t")
     heads = [_pts(f["x0"], "x̂₀ (predicted clean)", X0_COLOR, 7, 0.6)]
@@ -228,7 +234,8 @@ def _caption(im: Image.Image, fr: Frames, k: int) -> Image.Image:
     t = fr.frame(k)["t"]
     out = Image.new("RGB", (im.width, im.height + 30), "white")
     out.paste(im, (0, 30))
-    text = f"{fr.sampler.upper()}  t = {t + 1}" if t >= 0 else f"{fr.sampler.upper()}  x0 (done)"
+    name = fr.sampler.upper() + (f" + classifier s={fr.cg_scale:g}" if fr.guide == "classifier" else "")
+    text = f"{name}  t = {t + 1}" if t >= 0 else f"{name}  x0 (done)"
     try:
         font = ImageFont.load_default(size=20)          # Pillow ≥ 10.1: a scalable font, legible on a projector
     except TypeError:

@@ -15,7 +15,7 @@ from trainers.gan import Config, paper_settings
 from trainers.gan_metrics import N_SAMPLES, d_heatmap, d_scores, dataset_coverage, generator_arrows
 from trainers.loop import Run
 
-from .. import figures
+from .. import figures, quality
 from ..panel import LivePlot, Panel
 
 TITLE = "GAN"
@@ -262,6 +262,7 @@ def build() -> Panel:
             sketch = gr.Sketchpad(label="Draw a shape (dark strokes)", canvas_size=(400, 400), type="numpy",
                                   layers=False)
             use_drawing = gr.Button("Use my drawing as the data")
+    quality.section(panel)          # FID, KID, precision & recall of model.sample(n) (issue 14)
     panel.wire(dict(lab=lab, readout=readout, grid=grid, scores=scores), render)
 
     def use(editor):

@@ -11,7 +11,7 @@ from trainers import metrics
 from trainers.loop import Run
 from trainers.vae import Config, interpolation_codes, manifold_codes, prior_codes, traversal_codes
 
-from .. import figures, latent
+from .. import figures, latent, quality
 from ..latent import test_subset
 from ..panel import LivePlot, Panel
 
@@ -74,10 +74,11 @@ PRESETS = {
         "press Train: the units come back at once (about 15 active 100 steps later), then settle to about 5 "
         "that carry the digit (KL ≈ 3.5 nats after 3000 more steps) and the samples differ again."),
     "2D latent space (manifold)": (
-        "digits", dict(latent_dim=2),
-        "with a 2-D code, the '2D manifold' tab decodes a 15×15 grid of z: within a few hundred steps it shows "
-        "8 or more of the 10 digits, arranged in regions and changing smoothly from cell to cell (all 10 by "
-        "step 2000)."),
+        "mnist", dict(latent_dim=2),
+        "real 28×28 MNIST digits with a 2-D code: the '2D manifold' tab decodes a 15×15 grid of z (as in Kingma "
+        "& Welling's Fig. 4). By step 300 it shows 9 of the 10 digits, by step 1000 all 10, arranged in regions "
+        "and changing smoothly from cell to cell. The press's 3,000 steps take ≈ 40 s of one core (300 steps "
+        "≈ 4 s; CPU time measured on a busy 2-core box, on the built-in 10,000 test images)."),
     "KL warm-up": (
         "digits", dict(beta=1.0, warmup_epochs=20, latent_dim=16),
         "β grows from 0 to 1 over 20 epochs (240 steps on digits): while β ≈ 0 the KL shoots up (≈ 14 nats "
@@ -204,6 +205,7 @@ def build() -> Panel:
                 gr.Markdown("Set **latent size = 2** to decode the whole latent plane.")
                 manifold = gr.Image(label="Decoded grid of z (Gaussian quantiles)", interactive=False,
                                     format="png", height=560)
+    quality.section(panel)          # FID, KID, precision & recall of model.sample(n) (issue 14)
     panel.wire(dict(recon=recon, samples=samples, kl=kl, latent=lat.html, traversal=trav, interpolation=interp,
                     manifold=manifold), render)
 

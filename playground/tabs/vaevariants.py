@@ -12,7 +12,7 @@ from trainers.loop import Run
 from trainers.vae import kl_normal
 from trainers.vaevariants import Config
 
-from .. import figures, latent
+from .. import figures, latent, quality
 from ..latent import test_subset
 from ..panel import LivePlot, Panel
 from . import vaevariants_views as views
@@ -204,6 +204,7 @@ def build() -> Panel:
                     ib = gr.Slider(0, 499, value=1, step=1, label="To test image #")
                 interp = gr.Image(label="From image a to image b along a straight line in the code (Gumbel: in q(y|x))",
                                   interactive=False, format="png", height=160)
+    quality.section(panel)          # FID, KID, precision & recall of model.sample(n) (issue 14)
     panel.wire(dict(recon=recon, samples=samples, twin=twin, codes=codes, latent=lat.html, traversal=trav,
                     interpolation=interp, tau_heat=tau_heat, tau_img=tau_img, flip=flip, flip_note=flip_note),
                render)

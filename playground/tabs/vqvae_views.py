@@ -224,14 +224,41 @@ def prior_kind(kind: Any) -> tuple[str, type]:
     return PRIOR_KINDS[kind]
 
 
-def prior_curves(view: Any, kind: str) -> Any:
+def shown_prior(extras: dict[str, Any], kind: str) -> tuple[str, CodePrior | None]:
+    """The prior the views show: ``kind``'s if it is trained, else the other one (after an import), else None."""
+    for k in [kind] + [k for k in PRIOR_KINDS if k != kind]:
+        p = extras.get(PRIOR_KINDS[k][0]) if k in PRIOR_KINDS else None
+        if p is not None and p.losses:
+            return k, p
+    return kind, None
+
+
+def stale(prior: CodePrior, m: Model) -> bool:
+    """Whether the VQ-VAE trained on after the prior was fitted to its code maps."""
+    return prior.vq_steps != int(m.steps_done)
+
+
+def prior_token(kind: str, prior: CodePrior, m: Model) -> tuple:
+    """What the prior's views depend on: a change redraws them."""
+    return kind, id(prior), len(prior.losses), prior.vq_steps, stale(prior, m)
+
+
+def prior_message(prior: CodePrior, kind: str, m: Model) -> str:
+    warn = " ⚠️ the VQ-VAE trained on since: press Train prior again to follow its new codes." \
+        if stale(prior, m) else ""
+    return (f"{kind} prior: {len(prior.losses):,} steps, last loss {prior.losses[-1]:.3f} nats per code "
+            f"(uniform would be {np.log(prior.K):.2f}).{warn}")
+
+
+def prior_curves(extras: dict[str, Any], kind: str) -> Any:
     """The loss curve of the prior in use ("prior NLL"), with the other prior's in grey once it is trained."""
-    others = [(k, getattr(view, a, None)) for k, (a, _) in PRIOR_KINDS.items() if k != kind]
+    mine = extras[prior_kind(kind)[0]]
+    others = [(k, extras.get(a)) for k, (a, _) in PRIOR_KINDS.items() if k != kind]
     others = [(k, p) for k, p in others if p is not None and p.losses]
     if not others:
-        return prior_curve(getattr(view, prior_kind(kind)[0]).losses)
+        return prior_curve(mine.losses)
     traces = []
-    for name, losses, color in [("prior NLL", getattr(view, prior_kind(kind)[0]).losses, figures.PALETTE[0])] + \
+    for name, losses, color in [("prior NLL", mine.losses, figures.PALETTE[0])] + \
             [(f"{k} NLL", p.losses, "#94a3b8") for k, p in others]:
         y = np.asarray(losses, dtype=np.float64)
         traces.append(dict(type="scatter", x=np.arange(1, len(y) + 1), y=y, mode="lines", name=name,
