@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import urllib.request
 
 from playground.pagecache import PageCache
@@ -21,7 +22,9 @@ def _call(app, path: str, method: str = "GET", headers=(), query: bytes = b"") -
             out["status"] = msg["status"]
         else:
             out["body"] += msg.get("body", b"")
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: a browser test earlier in the session may leave an event loop running here
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return out["status"], out["body"]
 
 
