@@ -6,7 +6,7 @@ import importlib.util
 
 import gradio as gr
 
-from . import forms, i18n, keys, session
+from . import forms, i18n, keys, lessons, session
 from .figures import SCATTER_CSS
 from .press import PRESSES
 from .liveplot import HEAD  # noqa: F401  (launch(head=HEAD): LivePlot's script, which loads plotly.js)
@@ -50,11 +50,14 @@ def build_app(delete_cache: tuple[int, int] | None = (600, 1800)) -> gr.Blocks:
     with gr.Blocks(title="Generative Models Playground", delete_cache=delete_cache) as demo:
         gr.Markdown(HEADER)
         lang = i18n.switch()
-        with gr.Tabs(selected="vae"):
+        panels: dict[str, object] = {}
+        with gr.Tabs(selected="vae") as tabs:
             for name in available_tabs():
                 mod = importlib.import_module(_module(name))
-                with gr.Tab(mod.TITLE, id=name.rsplit(".", 1)[-1]):
-                    mod.build()
+                tab = name.rsplit(".", 1)[-1]
+                with gr.Tab(mod.TITLE, id=tab):
+                    panels[tab] = mod.build()
+    lessons.wire(demo, tabs, panels)   # ?tab=…&preset=… opens a lesson
     forms.name_errors(demo)       # a bad value names its field and rule, from the page or the API
     i18n.install(demo, lang)      # 简体中文 beside English: visible strings become gr.I18n keys
 

@@ -51,6 +51,7 @@ RULES: list[tuple[re.Pattern, str | Callable[[re.Match], str]]] = [(re.compile(p
     (r"⏳ waiting for a free training slot: other visitors are training \(the queue's place shows here\); "
      r"it starts by itself\.", "⏳ 正在等待空闲的训练槽位：其他访客正在训练（排队位置显示在这里）；轮到时会自动开始。"),
     (r"\*\*What to watch:\*\* (.+)", lambda m: "**看点：** " + _zh(m.group(1))),
+    (r"🔗 \[Link to this lesson\]", "🔗 [打开本课的链接]"),
     # errors (playground/forms.py, panel.py)
     (r"^(.+?) must be a number from (\S+) to (\S+); got (.+)\.$", lambda m: f"{_field(m)}必须是 {m.group(2)} 到 "
      f"{m.group(3)} 之间的数；收到的是 {m.group(4)}。"),

@@ -20,7 +20,7 @@ import gradio as gr
 from trainers.data import DataError, Dataset, from_upload, load
 from trainers.loop import Run
 
-from . import bursts, exports, figures, forms, keys, latent, pins, session, zerogpu
+from . import bursts, exports, figures, forms, keys, latent, lessons, pins, session, zerogpu
 from . import press as press_mod
 from .liveplot import LivePlot
 from .press import CURVES, PRESSES, QUIET_WAIT, STATUS, Press
@@ -392,4 +392,5 @@ class Panel:
             return [gr.skip()] * (2 + len(self.form))
         data_name, overrides, explanation = self.presets[name]
         values = forms.form_updates(self.config_cls, list(self.form), overrides)
-        return [f"**What to watch:** {explanation}", data_name, *values]
+        link = f"\n\n🔗 [Link to this lesson]({lessons.link(self.family, name)})"   # one per slide
+        return [f"**What to watch:** {explanation}{link}", data_name, *values]
