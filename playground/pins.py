@@ -31,6 +31,7 @@ class Pin:
     label: str                          # "📌1 · step 3,000 · beta=4"
     history: History                    # a copy: the live run goes on
     image: np.ndarray | None = None     # its samples when pinned (H×W×3 uint8), for image data
+    number: int = 0                     # 📌n: counts on past unpinned ones
 
 
 def _copy(h: History) -> History:
@@ -70,10 +71,8 @@ def samples(run: Any, n: int = 16) -> np.ndarray | None:
 def pin(s: Any) -> Pin:
     """Pin the session's run (the oldest pin goes when there are :data:`MAX_PINS`)."""
     run = s.run
-    number = (max([int(p.label[1:].split(" ")[0]) for p in s.pins if p.label[1:].split(" ")[0].isdigit()],
-                  default=0) + 1)
-    label = f"📌{number} · step {run.step:,} · {describe(run)}"
-    p = Pin(label, _copy(run.history), samples(run))
+    number = max([p.number for p in s.pins], default=0) + 1
+    p = Pin(f"📌{number} · step {run.step:,} · {describe(run)}", _copy(run.history), samples(run), number)
     s.pins = (s.pins + [p])[-MAX_PINS:]
     return p
 
@@ -121,7 +120,7 @@ def read_zip(path: str) -> list[Pin]:
                     with Image.open(io.BytesIO(z.read(base + "samples.png"))) as im:
                         if im.format == "PNG" and im.width * im.height <= MAX_PIN_PIXELS:
                             image = np.asarray(im.convert("RGB"))
-                out.append(Pin(label, history, image))
+                out.append(Pin(label, history, image, i))
             except (ValueError, KeyError, OSError, UnicodeDecodeError, zipfile.BadZipFile, Image.DecompressionBombError):
                 continue
     return out

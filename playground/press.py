@@ -100,8 +100,8 @@ def frames(panel: "Panel", run: Run, view: Any, steps: int, live: Callable[[], b
            press: tuple[int, int] | None = None) -> Iterator[tuple[str, Any]]:
     """Train ``run`` for ``steps`` steps or ``seconds``, as name-keyed frames: ``("frame", {name: value})``
     a few times a second (see :class:`Throttle`), ``("tick", status)`` in between, and ``("end", {...})``
-    saying how it ended, unless ``live()`` turned false (Stop, Reset, a newer press: nothing more, not even
-    the frame that was being drawn when it happened). ``press``: (first step, steps) of the whole press
+    saying how it ended, unless ``live()`` turned false (Stop, Reset, a newer press: nothing more; the
+    caller, :meth:`Panel.stream`, also drops a frame that was being drawn when it happened). ``press``: (first step, steps) of the whole press
     when this is one burst of it."""
     timing, throttle = Timing(run), Throttle()
     message, step0 = "done: press **Train** to continue.", run.step
@@ -121,9 +121,7 @@ def frames(panel: "Panel", run: Run, view: Any, steps: int, live: Callable[[], b
                 spent = time.perf_counter() - t0
                 timing.render += spent
                 throttle.drew(spent)
-                if not live():              # Reset/Stop came while this frame was drawn
-                    return
-                yield "frame", out
+                yield "frame", out         # (Panel.stream drops it if Reset/Stop came while it was drawn)
             elif due == "tick":
                 yield "tick", panel._status(run, timing, where())
                 throttle.ticked()
@@ -139,5 +137,4 @@ def frames(panel: "Panel", run: Run, view: Any, steps: int, live: Callable[[], b
     out = panel.named(run, view, message, timing)
     timing.render += time.perf_counter() - t0
     out[STATUS] = panel._status(run, timing, message)
-    if live():
-        yield "end", out
+    yield "end", out

@@ -48,7 +48,7 @@ def build() -> None:
                                f"(1–{R.MAX_STEPS:,}) of training for each family.")
         with gr.Column(scale=3):
             table = gr.Dataframe(headers=R.COLUMNS, label="Results (FID, KID ↓ better; precision, recall, IS ↑)",
-                                 interactive=False, wrap=True)
+                                 interactive=False, wrap=False)   # headers whole, not a letter a line
             grids = gr.Gallery(label="Samples, one family each", columns=4, height=260, object_fit="contain")
             plot = LivePlot(label="FID against training time")
             csv_file = gr.File(label="The table as CSV", interactive=False)

@@ -198,7 +198,7 @@ def corrector_scan(run: Run, view: View, steps: float) -> dict[str, Any]:
 def build() -> Panel:
     panel = Panel("score", Config, datasets=POINT_SETS, equation=EQUATION, upload_choice=None,
                   curve_groups=[["total"], ["loss_low", "loss_high"]],
-                  curve_titles=["DSM loss (eq. 7) · flow: FM loss", "σ_t < 0.5 or t < ½ (solid) · rest (dashed)"],
+                  curve_titles=["loss (DSM eq. 7, or FM)", "low noise (solid) · high (dashed)"],
                   presets=PRESETS, view_state=View, default_steps=1500,
                   equation_for=(equation_for, ["objective"]))
     with panel.layout():
