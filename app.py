@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
+import signal
 import time
 
 import gradio as gr
@@ -20,6 +22,7 @@ from trainers.data import load
 THEME = gr.themes.Soft(text_size=gr.themes.sizes.text_lg)
 
 torch.set_num_threads(THREADS)
+faulthandler.register(signal.SIGUSR1, all_threads=True)   # `kill -USR1 <pid>`: every thread's stack, to stderr
 demo = build_app()
 load("digits")      # warm the shared data cache (imports scikit-learn): the first Train press starts at once
 budget.estimate("vae", family("vae").Config(), (1, 8, 8))   # and the cost estimate's flop counter (~7 s once)

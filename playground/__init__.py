@@ -6,17 +6,17 @@ import importlib.util
 
 import gradio as gr
 
-from . import forms, i18n, keys, lessons, session
+from . import captions, display, forms, i18n, keys, lessons, session
 from .figures import SCATTER_CSS
 from .press import PRESSES
 from .liveplot import HEAD  # noqa: F401  (launch(head=HEAD): LivePlot's script, which loads plotly.js)
-HEAD = HEAD + keys.HEAD + i18n.HEAD    # presenter shortcuts; the English | 中文 switch
+HEAD = HEAD + keys.HEAD + i18n.HEAD + display.HEAD + captions.HEAD    # presenter shortcuts; English | 中文; 📽 Projector
 
 # The registry of tabs, one line per family, in the order a course meets them: a name is a module
 # of playground/tabs/, or else any importable module (a tab that lives elsewhere, e.g. in a test).
 TABS = ["ae", "vae", "vaevariants", "vqvae", "gan", "diffusion", "score", "tdvae", "compare"]
 
-CSS = SCATTER_CSS + """
+CSS = SCATTER_CSS + display.CSS + captions.CSS + """
 .image-frame { width: 100%; }
 /* a figure's label gets its own line instead of covering the figure's title; an image's label
    floats over a strip of padding instead of over the top row of pictures */
@@ -48,18 +48,21 @@ def available_tabs() -> list[str]:
 def build_app(delete_cache: tuple[int, int] | None = (600, 1800)) -> gr.Blocks:
     """The whole app. ``delete_cache``: yielded images are cached files; sweep them (every, older than) s."""
     with gr.Blocks(title="Generative Models Playground", delete_cache=delete_cache) as demo:
-        gr.Markdown(HEADER)
+        gr.Markdown(HEADER, elem_id="pg-header")
         lang = i18n.switch()
+        projector = display.switch()
         panels: dict[str, object] = {}
-        with gr.Tabs(selected="vae") as tabs:
+        with gr.Tabs(selected="vae", elem_id="pg-tabs") as tabs:
             for name in available_tabs():
                 mod = importlib.import_module(_module(name))
                 tab = name.rsplit(".", 1)[-1]
                 with gr.Tab(mod.TITLE, id=tab):
                     panels[tab] = mod.build()
+        captions.install(tabs, panels)   # a line under each figure: what it shows
     lessons.wire(demo, tabs, panels)   # ?tab=…&preset=… opens a lesson
     forms.name_errors(demo)       # a bad value names its field and rule, from the page or the API
     i18n.install(demo, lang)      # 简体中文 beside English: visible strings become gr.I18n keys
+    display.on_load(demo, projector)   # ?projector=1, or the last choice
 
     def left(request: gr.Request) -> None:
         _left(demo, request)

@@ -60,6 +60,7 @@ def train_burst(family: str, run: Run, view: Any, steps: int, seconds: float,
     """One burst, in the GPU's process: train ``run`` for ``steps`` steps or ``seconds`` on the best device,
     yielding the tab's frames, ``("run", (state, view))`` copies, and the burst's ``("end", frame)``."""
     panel = PANELS[family]
+    zerogpu.forked_child_threads()
     run.to(pick_device(os.environ.get("PLAYGROUND_DEVICE", "auto")))
     last = time.monotonic()
     for kind, body in panel.frames(run, view, steps, lambda: True, seconds, press_span):

@@ -29,8 +29,13 @@ from .i18n_zh_tabs2 import ZH as _TABS2
 from .i18n_zh_tabs3 import ZH as _TABS3
 from .i18n_zh_tabs4 import ZH as _TABS4
 from .i18n_zh_presets import ZH as _PRESETS
+from .i18n_zh_words import ZH as _WORDS
+from .i18n_zh_display import ZH as _DISPLAY
+from .i18n_zh_examples import ZH as _EXAMPLES
+from .i18n_zh_quality import ZH as _QUALITY
+from .i18n_zh_tour import ZH as _TOUR
 
-ZH: dict[str, str] = {**_COMMON, **_TABS1, **_TABS2, **_TABS3, **_TABS4, **_PRESETS}
+ZH: dict[str, str] = {**_COMMON, **_TABS1, **_TABS2, **_TABS3, **_TABS4, **_PRESETS, **_DISPLAY, **_WORDS, **_EXAMPLES, **_QUALITY, **_TOUR}
 LOCALE = "zh-CN"                 # Gradio's locale for 简体中文 (its own strings: "设置", "加载中", ...)
 SUFFIXES = (" ⟳",)               # added to a field's label by forms.py: translated around the base label
 

@@ -67,6 +67,10 @@ RULES: list[tuple[re.Pattern, str | Callable[[re.Match], str]]] = [(re.compile(p
 ]]
 
 
+from .i18n_zh_examples import RULES as _EXAMPLES  # noqa: E402
+RULES += [(re.compile(p), r) for p, r in _EXAMPLES]      # trained examples, links with settings
+
+
 def chinese(text: str) -> str:
     """``text`` in Chinese as far as the tables and :data:`RULES` know it (the rest stays as it is)."""
     whole = i18n.chinese(text)

@@ -109,8 +109,8 @@ ZH: dict[str, str] = {
         '收缩',
     'noise type':
         '噪声类型',
-    'Denoising only: how x is corrupted: Gaussian (x + σε), masking (each pixel set to 0 with probability p, as in the seed) or salt-and-pepper (set to 0 or 1).':
-        '仅去噪：x 如何被破坏：高斯（x + σε）、掩码（每个像素以概率 p 置 0，同讲义）或椒盐（置 0 或 1）。',
+    'Denoising only: how x is corrupted: Gaussian (x + σε), masking (each pixel set to 0 with probability p, as in Vincent et al. 2008) or salt-and-pepper (set to 0 or 1).':
+        '仅去噪：x 如何被破坏：高斯（x + σε）、掩码（每个像素以概率 p 置 0，同 Vincent et al. 2008）或椒盐（置 0 或 1）。',
     'gaussian':
         '高斯',
     'masking':
@@ -187,8 +187,8 @@ ZH: dict[str, str] = {
         '已固定的运行：固定时的样本（它们的曲线是浅色的线）',
     'The equation it trains':
         '它训练的方程',
-    "Encoder $g_\\phi$, decoder $f_\\theta$ (seed 000 §1.1): $\\mathbf{h}=g_\\phi(\\mathbf{x})$,\n$\\mathbf{x}'=f_\\theta(\\mathbf{h})$; every variant minimises the squared reconstruction error, averaged over images\n$$L_{AE}=\\frac1n\\sum_{i=1}^n\\big\\|\\mathbf{x}^{(i)}-f_\\theta(g_\\phi(\\mathbf{x}^{(i)}))\\big\\|^2\\quad(1)$$":
-        "编码器 $g_\\phi$，解码器 $f_\\theta$（讲义 000 §1.1）：$\\mathbf{h}=g_\\phi(\\mathbf{x})$，\n$\\mathbf{x}'=f_\\theta(\\mathbf{h})$；每个变体都最小化平方重构误差，对图像取平均\n$$L_{AE}=\\frac1n\\sum_{i=1}^n\\big\\|\\mathbf{x}^{(i)}-f_\\theta(g_\\phi(\\mathbf{x}^{(i)}))\\big\\|^2\\quad(1)$$",
+    "Encoder $g_\\phi$, decoder $f_\\theta$ (Hinton & Salakhutdinov 2006; the variants: Goodfellow, Bengio & Courville 2016, *Deep Learning* ch. 14; eq. 1–4 are this tab's numbering): $\\mathbf{h}=g_\\phi(\\mathbf{x})$,\n$\\mathbf{x}'=f_\\theta(\\mathbf{h})$; every variant minimises the squared reconstruction error, averaged over images\n$$L_{AE}=\\frac1n\\sum_{i=1}^n\\big\\|\\mathbf{x}^{(i)}-f_\\theta(g_\\phi(\\mathbf{x}^{(i)}))\\big\\|^2\\quad(1)$$":
+        "编码器 $g_\\phi$，解码器 $f_\\theta$（Hinton & Salakhutdinov 2006；各变体见 Goodfellow、Bengio 与 Courville 2016《深度学习》第 14 章；式 1–4 为本页编号）：$\\mathbf{h}=g_\\phi(\\mathbf{x})$，\n$\\mathbf{x}'=f_\\theta(\\mathbf{h})$；每个变体都最小化平方重构误差，对图像取平均\n$$L_{AE}=\\frac1n\\sum_{i=1}^n\\big\\|\\mathbf{x}^{(i)}-f_\\theta(g_\\phi(\\mathbf{x}^{(i)}))\\big\\|^2\\quad(1)$$",
     '### The loss of this variant: plain\n$$L=\\|\\mathbf{x}-f(g(\\mathbf{x}))\\|^2\\quad(1)$$ A deterministic code: nothing asks the codes to fill the space, so decoding a random code can land in a hole.':
         '### 这个变体的损失：普通\n$$L=\\|\\mathbf{x}-f(g(\\mathbf{x}))\\|^2\\quad(1)$$ 确定性的编码：没有任何项要求编码填满空间，所以解码一个随机编码可能落进空洞。',
     'Loss terms: lines per step, dots per epoch':
@@ -215,8 +215,8 @@ ZH: dict[str, str] = {
         '用 λ = 0 把同一个 AE 训练同样多步，并比较',
     'Why VAE (holes)':
         '为什么需要 VAE（空洞）',
-    "Rows: **AE** straight line from image a to b · **VAE** same line · **AE** random codes · **VAE** random codes z ~ N(0, I). An AE's codes leave holes: points between or away from training codes decode to nothing (seed 001).":
-        '各行：**AE** 从图像 a 到 b 的直线 · **VAE** 同一条线 · **AE** 随机编码 · **VAE** 随机编码 z ~ N(0, I)。AE 的编码会留下空洞：训练编码之间或远离它们的点解码出来什么也不是（讲义 001）。',
+    "Rows: **AE** straight line from image a to b · **VAE** same line · **AE** random codes · **VAE** random codes z ~ N(0, I). An AE's codes leave holes: points between or away from training codes decode to nothing; a VAE's KL term pulls its codes onto N(0, I) (Kingma & Welling 2014, eq. 10).":
+        '各行：**AE** 从图像 a 到 b 的直线 · **VAE** 同一条线 · **AE** 随机编码 · **VAE** 随机编码 z ~ N(0, I)。AE 的编码会留下空洞：训练编码之间或远离它们的点解码出来什么也不是；VAE 的 KL 项把它的编码拉向 N(0, I)（Kingma & Welling 2014，式 10）。',
     'From test image a':
         '起点测试图像 a',
     'To test image b':

@@ -1,5 +1,5 @@
 """The latent-space scatter shared by the tabs whose models encode: PCA live while training, t-SNE on
-demand (too slow to redo every frame), coloured by label, with each point's image on hover."""
+demand (too slow to redo every frame), coloured and shaped by label, with each point's image on hover or tap."""
 from __future__ import annotations
 
 import time
@@ -46,6 +46,17 @@ def redraw_all(view: Any) -> None:
         lv.drawn = None
 
 
+def chosen(view: Any) -> LatentView:
+    """The tab view's LatentView, on the projection the page's radio showed at the last Train press (the panel
+    sets ``view.projection`` from it, see :class:`ScatterControls`): a new run's view would otherwise start on
+    PCA while the radio still says t-SNE. Taken once, so a later radio change wins."""
+    lv = view.latent
+    proj = vars(view).pop("projection", None)
+    if proj in ("PCA", "t-SNE"):
+        lv.proj = proj
+    return lv
+
+
 def scatter(run: Run, view: LatentView, z: torch.Tensor, y: torch.Tensor | None, what: str) -> str:
     """HTML of the points ``z`` (N, d) of :func:`test_subset`: the stored t-SNE if chosen, else PCA.
     ``what`` names the points in the title, e.g. "latent means μ(x)" or "codes h(x)". ``figures.SAME``
@@ -61,8 +72,10 @@ def scatter(run: Run, view: LatentView, z: torch.Tensor, y: torch.Tensor | None,
     else:
         pts = metrics.pca(z)
         title = what[0].upper() + what[1:] + ("" if z.shape[1] == 2 else " — first two principal components")
+        if view.proj == "t-SNE":
+            title += " (t-SNE chosen: press Compute t-SNE now for this run)"
     labels = None if y is None else y.cpu().numpy()
-    return figures.scatter_html(pts, labels, view.thumbs, title + " · hover a point to see its image",
+    return figures.scatter_html(pts, labels, view.thumbs, title + " · hover or tap a point to see its image",
                                 run.data.classes)
 
 
@@ -70,12 +83,14 @@ class ScatterControls:
     """The scatter's components: the HTML, the PCA/t-SNE choice and the t-SNE button. Build it inside
     the tab's layout, then :meth:`wire` it once the tab's views and render function exist."""
 
-    def __init__(self) -> None:
+    def __init__(self, panel: Any = None) -> None:
         with gr.Column():
             self.html = gr.HTML(label="Latent space", min_height=560)
             with gr.Row():
                 self.proj = gr.Radio(["PCA", "t-SNE"], value="PCA", label="Projection", scale=2)
                 self.tsne_btn = gr.Button("Compute t-SNE now", scale=1)
+        if panel is not None:           # a Train press hands the radio's choice to the run's view (see chosen)
+            panel.extras["projection"] = self.proj
 
     def wire(self, panel: Any, api_name: str) -> None:
         """Switching projection redraws; the button computes a t-SNE of the current model's latents.

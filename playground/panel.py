@@ -20,8 +20,9 @@ import gradio as gr
 from trainers.data import DataError, Dataset, from_upload, load
 from trainers.loop import Run
 
-from . import bursts, exports, figures, forms, keys, latent, lessons, pins, session, zerogpu
+from . import bursts, display, examples, exports, figures, forms, keys, latent, lessons, pins, quality_live, session, zerogpu
 from . import press as press_mod
+from . import presetnote
 from .liveplot import LivePlot
 from .press import CURVES, PRESSES, QUIET_WAIT, STATUS, Press
 from .session import Session, Timing
@@ -74,7 +75,7 @@ class Panel:
         self.presets = presets or {}
         self.default_steps = default_steps
         self.exclude = exclude
-        self.view_state = view_state
+        self.view_state, self.extras = view_state, {}    # extras: name → component, Train inputs set on the view
         self.views: dict[str, gr.components.Component] = {}
         self._render: Render = lambda run, view: {}
 
@@ -85,12 +86,14 @@ class Panel:
         the curves on the right, then whatever the tab builds inside the ``with`` (or above the curves
         when ``curves="bottom"``)."""
         with gr.Row():
-            with gr.Column(scale=1, min_width=340) as self.left:
+            with gr.Column(scale=1, min_width=340, elem_classes=[display.LEFT]) as self.left:
                 self.build_controls()
-            with gr.Column(scale=3) as self.right:
+            with gr.Column(scale=3, elem_classes=[display.RIGHT]) as self.right:
                 if curves == "top":
                     self.build_curves()
+                n = len(self.right.children)
                 yield
+                display.mark_key(self.right.children[n:])       # beside the curves in the presenter layout
                 if curves == "bottom":
                     self.build_curves()
 
@@ -107,6 +110,7 @@ class Panel:
                 self.preset = gr.Dropdown(["—"] + list(self.presets), value="—", label="Teaching presets",
                                           info="Sets data and hyperparameters to show one phenomenon.")
                 self.preset_note = gr.Markdown("")
+        examples.build(self)          # "Start from a trained example"; 🔗 Copy link
         self.data = gr.Dropdown(self.datasets, value=self.datasets[0], label="Data")
         self.upload = gr.File(label="Your data", file_types=self.upload_types, visible=False, type="filepath")
         self.steps = gr.Slider(1, 100_000, value=self.default_steps, step=10, label="Steps per Train press")
@@ -148,7 +152,8 @@ class Panel:
         self.train_event = self.train_btn.click(
             lambda: (gr.update(interactive=False), WAITING), None, [self.train_btn, self.status],
             api_visibility="private", show_progress="hidden", queue=False).then(
-            self._train_handler(fields), [self.state, self.data, self.steps, *self.form.values(), self.upload],
+            self._train_handler(fields), [self.state, self.data, self.steps, *self.form.values(), self.upload,
+                                  *self.extras.values()],
             [self.state, *outs], concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train",
             api_name=f"{self.family}_train",
             # a queued visitor sees Gradio's "queue: 2/3" on the status line (and nowhere else); once the
@@ -160,7 +165,7 @@ class Panel:
         self.reset_btn.click(self._reset, self.state, [self.state, *outs], cancels=[self.train_event],
                              api_name=f"{self.family}_reset").then(**enable)
         self.export_btn.click(self._export, self.state, self.export_file, api_name=f"{self.family}_export")
-        self.import_file.upload(self._import, [self.state, self.data, self.upload, self.import_file],
+        self.import_event = self.import_file.upload(self._import, [self.state, self.data, self.upload, self.import_file],
                                 [self.state, *outs, self.data, *self.form.values()], api_name=f"{self.family}_import",
                                 concurrency_limit=session.TRAIN_SLOTS, concurrency_id="train").then(  # costs like a press
             lambda s: pins.gallery_update(s.pins if s else []), self.state, self.pinned, api_visibility="private")
@@ -168,6 +173,8 @@ class Panel:
         if self.presets:
             self.preset.change(self._preset, self.preset, [self.preset_note, self.data, *self.form.values()],
                                api_visibility="private")
+            presetnote.wire(self)         # a setting changed away from the preset: its note says so
+        examples.wire(self)
         if self.equation_for and self.equation_now is not None:
             fn, names = self.equation_for
             for name in names:
@@ -200,7 +207,7 @@ class Panel:
                 raise gr.Error(str(e)) from None
             # only its own outputs: a control that can fail names just the views it changes, so an error
             # badges those and leaves the rest of the page as it was
-            return {outputs[k]: as_update(v, outputs[k]) for k, v in values.items()
+            return {outputs[k]: as_update(figures.themed(v), outputs[k]) for k, v in values.items()
                     if k in outputs and v is not figures.SAME}
 
         handler.__name__ = getattr(fn, "__name__", "view")
@@ -224,7 +231,7 @@ class Panel:
             yield from self._train(fields, PRESSES.begin(PRESSES.key(request, self.family)), *args)
         P = inspect.Parameter
         params = [P(n, P.POSITIONAL_OR_KEYWORD) for n in ["session", "data", "steps", *fields]]
-        params.append(P("upload", P.POSITIONAL_OR_KEYWORD, default=None))
+        params += [P(n, P.POSITIONAL_OR_KEYWORD, default=None) for n in ["upload", *self.extras]]
         params.append(P("request", P.POSITIONAL_OR_KEYWORD, default=None, annotation=gr.Request))
         train_fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
         train_fn.__annotations__ = {"request": gr.Request}
@@ -235,9 +242,8 @@ class Panel:
         """Status, curves and every view the tab's render returns, keyed by *name* (``STATUS``, ``CURVES``
         and the tab's views): what a GPU burst sends back to this process, which holds the components."""
         out = {STATUS: self._status(run, timing, message),
-               CURVES: figures.curves(run.history, self.curve_groups, self.curve_titles,
-                                      ghosts=getattr(view, "pins", ()))}
-        out.update({k: v for k, v in self._render(run, view).items() if v is not figures.SAME})
+               CURVES: quality_live.curves(self, run, view)}      # the loss curves (+ live scores, issue 14)
+        out.update({k: figures.themed(v) for k, v in self._render(run, view).items() if v is not figures.SAME})
         return out
 
     def components(self, named: dict[str, Any]) -> dict[Any, Any]:
@@ -283,7 +289,7 @@ class Panel:
 
     def _press(self, fields: list[str], page: Callable[[], bool], s: Session | None, data_name: str,
                steps: float, *values: Any):
-        *settings, upload = values
+        *settings, upload = values[:len(fields) + 1]
         try:
             if isinstance(steps, bool) or not isinstance(steps, (int, float)) or not math.isfinite(steps) \
                     or steps != int(steps):
@@ -308,6 +314,7 @@ class Panel:
         if not page():
             return
         s, note = box["out"]
+        vars(s.view).update(zip(self.extras, values[len(fields) + 1:]))    # e.g. score_every, read by the frames
         yield {self.state: s, self.status: self._status(s.run, None, note)}
         yield from self.stream(s, steps, page)
 
@@ -332,7 +339,7 @@ class Panel:
         t0 = time.perf_counter()
         data = self._load(data_name, upload, cfg)
         session.check_budget(self.family, cfg, data)
-        run = Run(self.family, cfg, data, device=os.environ.get("PLAYGROUND_DEVICE", "auto"))
+        run = Run(self.family, cfg, data, device=zerogpu.host_device())
         return Session(run, self.view_state(), key, pins=s.pins if s else []), f"{note} {data.note} (ready in {time.perf_counter() - t0:.1f} s)"
 
     def _load(self, data_name: str, upload: str | None, cfg: Any) -> Dataset:
@@ -368,24 +375,10 @@ class Panel:
 
     def _import(self, s: Session | None, data: str, upload: str | None, path: str | None):
         """Import an exported run (API: data, upload, path); uploaded data must be chosen again first."""
-        data_name = data
         if not path:
             raise gr.Error("Choose a .zip exported from this playground.")
-        from trainers import checkpoint
-        try:
-            given = self._load(data_name, upload, None) if data_name == self.upload_choice else None
-            new = checkpoint.load(path, data=given, device=os.environ.get("PLAYGROUND_DEVICE", "auto"),
-                                  check=session.check_budget)
-        except (ValueError, DataError) as e:
-            raise gr.Error(str(e)) from None
-        if new.family != self.family:
-            raise gr.Error(f"That file holds a {new.family} run; open it in the {new.family} tab.")
-        key = (new.data.name, None) if not new.data.name.startswith("upload:") else (data_name, upload)
-        s = Session(new, self.view_state(), key, pins=pins.read_zip(path) or (s.pins if s else []))
-        # the form shows the run's data and settings, so Train continues it instead of starting afresh
-        form = {self.form[f]: as_update(getattr(new.cfg, f)) for f in self.form}
-        return {self.state: s, self.data: as_update(key[0]), **form,
-                **self.frame(s, f"imported a run at step {new.step}: press **Train** to continue.")}
+        return examples.open_run(self, s, path, data, upload,   # shared with the trained examples
+                                 "imported a run at step {step}: press **Train** to continue.")
 
     def _preset(self, name: str):
         if name not in self.presets:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from trainers.base import Diverged
 from trainers.loop import Run, train
 
-from . import latent
+from . import latent, quality_live
 from .session import Throttle, Timing
 
 if TYPE_CHECKING:
@@ -111,10 +111,12 @@ def frames(panel: "Panel", run: Run, view: Any, steps: int, live: Callable[[], b
         done = run.step - first
         left = (total - done) / run.steps_per_s if run.steps_per_s > 0 else float("nan")
         eta = f" · ~{left:,.0f} s left" if math.isfinite(left) else ""
-        return f"training… {done:,} of {total:,} steps{eta}"
+        return f"training… {done:,} of {total:,} steps{eta}{quality_live.note(view)}"
     try:
         for _ in train(run, steps=steps, seconds=seconds, cancel=lambda: not live()):
-            due = throttle.due()
+            scored = quality_live.maybe_score(run, view)       # "score every N steps" (issue 14): its seconds
+            timing.render += scored
+            due = "redraw" if scored else throttle.due()
             if due == "redraw":
                 t0 = time.perf_counter()
                 out = panel.named(run, view, where(), timing)

@@ -8,6 +8,8 @@ A tab attaches it with one line after ``with panel.layout():``::
     quality.section(panel)          # after ``with panel.layout():``
 
 It scores on demand (a button, API ``/<family>_quality``); each press adds a point to the curves of this run.
+And, while training, every N steps ("Score every N steps", the Train press's ``score_every`` input): the scores go
+in the run's history and join the loss curves as a second row (playground/quality_live.py).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from trainers import quality as Q
 from trainers.base import global_rng
 from trainers.loop import Run
 
-from . import figures
+from . import figures, quality_live
 from .liveplot import LivePlot
 
 N_DEFAULT = 500
@@ -37,6 +39,10 @@ WHY = ("**Why not the usual Inception network?** " + Q.WHY_NOT_INCEPTION.split("
        "set's own statistics); precision: share of samples that look real; recall: share of real images the "
        "samples cover (high precision with low recall = mode dropping); IS: higher is better, at most the number "
        "of classes.")
+
+EVERY_INFO = (f"While training, every N steps: FID, KID, precision & recall of {quality_live.LIVE_N} samples, "
+              f"drawn in a second row under the loss curves and kept in the exported metrics.csv. Fewer samples "
+              f"than the button's, so training pauses less; FID reads higher on fewer samples.")
 
 
 @dataclass
@@ -152,10 +158,13 @@ def section(panel: Any) -> dict[str, Any]:
     """Build the section at the end of the panel's right column, with its button wired (API
     ``/<family>_quality(samples)``); call it after ``with panel.layout():``. Returns its views by name.
 
-    On demand only: scoring every N steps while training would add the section's views to the Train press's
-    outputs, which every tab's API (and its tests) unpacks by position (see the report of issue 14)."""
+    Also "Score every N steps": a Train input (``panel.extras``, API ``score_every=``), whose scores go in the
+    run's history and join the loss curves (the Train press's own output: no new outputs to unpack)."""
     with panel.right, gr.Accordion("Sample quality: FID, KID, precision & recall, IS", open=False):
         gr.Markdown(WHY)
+        panel.extras["score_every"] = gr.Number(
+            0, minimum=0, maximum=quality_live.MAX_EVERY, precision=0, label=quality_live.LABEL,
+            info=EVERY_INFO)
         with gr.Row():
             n = gr.Slider(50, 2000, value=N_DEFAULT, step=50, label="Samples to score")
             btn = gr.Button("Score the samples now")

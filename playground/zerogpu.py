@@ -60,6 +60,23 @@ def mode() -> str:
     return "off"
 
 
+def forked_child_threads() -> None:
+    """Call first thing in a burst: one CPU thread for torch in the forked child. A child forked from a
+    process whose OpenMP pool has run (torch with more than one thread) hangs at its first parallel CPU op,
+    the pool's threads not being forked with it (seen here: a VAE's first Linear never returned); in a burst
+    the GPU does the math, so one CPU thread costs little."""
+    if mode() != "off":
+        torch.set_num_threads(1)
+
+
+def host_device() -> str:
+    """Where a visitor's run lives in this, the web server's, process: ``PLAYGROUND_DEVICE`` (default
+    ``auto``: CUDA or MPS when present) off ZeroGPU, and the CPU under ZeroGPU or its stand-in, where the
+    GPU exists only inside a burst. A run built on CUDA here cannot go into a burst (CUDA tensors cannot
+    be pickled): on an H200 with the stand-in, every Train press failed that way until runs stayed here."""
+    return "cpu" if mode() != "off" else os.environ.get("PLAYGROUND_DEVICE", "auto")
+
+
 def burst_seconds() -> float | None:
     """Seconds one Train burst may last: 45 (``PLAYGROUND_BURST_SECONDS``) on ZeroGPU and the stand-in,
     None elsewhere (one burst is the whole press)."""

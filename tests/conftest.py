@@ -77,6 +77,16 @@ def browser():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        plain_new_page = b.new_page
+
+        def new_page(*args, **kwargs):
+            """A page whose waits allow 120 s, not Playwright's 30: on a loaded 2-core box the first click
+            on a tab renders its few hundred components and took 17–40 s (never a fixed sleep: each wait
+            ends as soon as its state is there)."""
+            page = plain_new_page(*args, **kwargs)
+            page.set_default_timeout(120_000)
+            return page
+        b.new_page = new_page
         yield b
         b.close()
 

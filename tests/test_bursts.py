@@ -15,6 +15,11 @@ from playground import bursts, zerogpu
 from playground.panel import STATUS
 from trainers import loop
 
+# Bit-identical to a CPU run, with this process training between bursts: a test for a machine whose test
+# process sees no GPU, like ZeroGPU's web process (tests/test_zerogpu.py, trains_before_forking, says why).
+# On a GPU machine: CUDA_VISIBLE_DEVICES="" (bench/gpu_check.sh does so).
+pytestmark = pytest.mark.skipif(torch.cuda.is_available(), reason="run with CUDA_VISIBLE_DEVICES=''")
+
 DATA = {"gan": "ring of 8", "diffusion": "moons", "tdvae": "sine waves"}
 STEPS = 40
 

@@ -70,8 +70,10 @@ def test_round_trip_gives_identical_weights_samples_and_history(trained, tmp_pat
     run, blob = trained
     path = tmp_path / "run.zip"
     path.write_bytes(blob)
+    on_cpu = checkpoint.load(blob, device="cpu").model.state_dict()   # trained on CUDA where there is one
+    assert all(torch.equal(v.cpu(), on_cpu[k]) for k, v in run.model.state_dict().items())
     for src in (blob, path, str(path)):
-        new = checkpoint.load(src, device="cpu")
+        new = checkpoint.load(src, device=run.device)   # the same device: the same random draws
         assert new.family == "vae" and new.cfg == run.cfg and new.data.name == "digits"
         assert new.step == 60 and new.epoch == 2
         old_sd, new_sd = run.model.state_dict(), new.model.state_dict()

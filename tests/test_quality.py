@@ -151,3 +151,31 @@ def test_points_are_their_own_features():
 def test_wrong_shape_is_a_clear_error(digits_scorer):
     with pytest.raises(ValueError, match="shape"):
         digits_scorer.score(torch.rand(10, 1, 28, 28))
+
+
+def test_knn_radii_equal_scipy_kdtree_distances():
+    """The radii now come from ``topk`` of a float32 distance matrix: the same as scipy's exact k-d tree."""
+    from scipy.spatial import cKDTree
+    f = np.random.default_rng(3).normal(size=(400, 6))
+    dist, _ = cKDTree(f).query(f, k=quality.K_NN + 1)           # each point's own 0 comes first
+    np.testing.assert_allclose(quality.knn_radii(torch.tensor(f)).numpy(), dist[:, -1] ** 2, rtol=1e-4)
+
+
+def test_scorer_with_its_cached_real_side_equals_the_plain_functions(digits_scorer):
+    """``Scorer.score`` uses the real side's statistics, radii and kernel cached once: the same numbers as the
+    module's functions (each tested against scipy or a loop above) computed afresh on both feature sets; and KID
+    on large sets (10 subsets, all at once) equals a loop over the subsets' own kernels."""
+    d = data.load("digits")
+    g = torch.Generator().manual_seed(1)
+    x = (d.x[:1200] + 0.3 * torch.rand(1200, *d.shape, generator=g)).clamp(0, 1)
+    s, f = digits_scorer.score(x)
+    real = digits_scorer.real_features
+    assert s.fid == pytest.approx(quality.fid(real, f), rel=1e-9)
+    assert (s.precision, s.recall) == pytest.approx(quality.precision_recall(real, f))
+    assert (s.kid, s.kid_std) == pytest.approx(quality.kid(real, f), rel=1e-9)
+    a, b = quality._np64(digits_scorer.features(d.x[:1500])), quality._np64(f)
+    rng, vals = np.random.default_rng(0), []
+    for _ in range(4):
+        ix, iy = rng.choice(1500, 600, replace=False), rng.choice(1200, 600, replace=False)
+        vals.append(quality.mmd2_unbiased(a[ix], b[iy]))               # a new kernel per subset: the textbook way
+    assert quality.kid(a, b, subsets=4, subset_size=600) == pytest.approx((np.mean(vals), np.std(vals)), rel=1e-9)

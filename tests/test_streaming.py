@@ -60,8 +60,10 @@ def test_train_endpoint_takes_the_config_in_declaration_order_and_upload_last(pa
     params = list(inspect.signature(panel._train_handler(list(panel.form))).parameters.values())
     names = [p.name for p in params]
     fields = [f.name for f in dataclasses.fields(Config)]
-    assert names == ["session", "data", "steps", *fields, "upload", "request"]   # request: Gradio's, not the API's
-    assert params[-2].default is None
+    # request: Gradio's, not the API's; after upload, the tab's extra Train inputs (the quality section's)
+    assert names == ["session", "data", "steps", *fields, "upload", *panel.extras, "request"]
+    assert "score_every" in panel.extras
+    assert params[names.index("upload")].default is None and params[-2].default is None
     assert list(panel.form) == fields              # the form's inputs, whatever the layout's accordion
 
 

@@ -24,6 +24,16 @@ def standin(monkeypatch):
     zerogpu.reset_quota()
 
 
+# PyTorch's autograd starts one thread per GPU at the first backward pass of a process that sees a GPU,
+# and a process forked after that cannot run autograd ("Unable to handle autograd's threading in combination
+# with fork-based multiprocessing", seen on an H200). ZeroGPU's web process sees no GPU, so the real bursts
+# never meet this; a test process that sees one and trains in-process before a burst does. Such tests run
+# on a GPU machine with CUDA_VISIBLE_DEVICES="" (bench/gpu_check.sh); the CUDA path of a burst is checked
+# by test_a_burst_trains_on_the_gpu_and_comes_back_on_the_cpu, in a fresh process that never trains.
+trains_before_forking = pytest.mark.skipif(
+    torch.cuda.is_available(), reason="trains in this process before forking: run with CUDA_VISIBLE_DEVICES=''")
+
+
 def _gone(pid: int) -> bool:
     """True once ``pid`` is neither running nor a zombie (a zombie still answers signal 0)."""
     try:
@@ -179,6 +189,7 @@ def _steps(run: loop.Run, n: int) -> None:
         pass
 
 
+@trains_before_forking
 def test_a_run_trained_in_a_forked_burst_continues_bit_identically(digits):
     def fresh() -> loop.Run:
         return loop.Run("vae", Config(hidden=64, latent_dim=4), digits, device="cpu")
@@ -199,3 +210,44 @@ def test_a_run_trained_in_a_forked_burst_continues_bit_identically(digits):
     for (k, a), b in zip(ref.model.state_dict().items(), back.model.state_dict().values()):
         assert torch.equal(a, b), k
     assert back.history.steps == ref.history.steps and back.history.terms == ref.history.terms
+
+
+BURSTS_ON_THE_BEST_DEVICE = """
+import torch
+from playground import zerogpu
+from trainers import data, loop
+from trainers.devices import pick_device
+from trainers.vae import Config
+
+@zerogpu.gpu(45)
+def burst(run, n):
+    zerogpu.forked_child_threads()                    # as bursts.train_burst: else the child can hang
+    run.to(pick_device("auto"))                       # the GPU where there is one, as bursts.train_burst does
+    losses = [m.terms["total"] for m in loop.train(run, steps=n)]
+    run.to(torch.device("cpu"))                       # what travels back holds no CUDA tensor
+    yield run, str(pick_device("auto")), losses
+
+torch.set_num_threads(2)                              # an OpenMP pool in this process, as on a Space
+run = loop.Run("vae", Config(hidden=64, latent_dim=4), data.load("digits"), device="cpu")
+seen = []
+for _ in range(2):                                    # two bursts in a row, this process never training
+    run, where, losses = list(burst(run, 60))[-1]
+    seen += losses
+    assert run.device.type == "cpu" and all(p.device.type == "cpu" for p in run.model.parameters())
+print(where, run.step, sum(seen[:10]) / 10, sum(seen[-10:]) / 10)
+"""
+
+
+def test_a_burst_trains_on_the_gpu_and_comes_back_on_the_cpu():
+    """A fresh process, as a ZeroGPU web process: two forked bursts train one run on the best device (CUDA
+    on a GPU machine, the CPU here) and hand it back on the CPU each time; the loss falls across them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    env = dict(os.environ, PLAYGROUND_ZEROGPU="standin")
+    out = subprocess.run([sys.executable, "-c", BURSTS_ON_THE_BEST_DEVICE], cwd=Path(__file__).parents[1],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    where, step, first, last = out.stdout.split()
+    assert where == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert int(step) == 120 and float(last) < 0.8 * float(first)

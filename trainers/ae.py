@@ -1,5 +1,6 @@
 """Autoencoders: plain, denoising, sparse (KL-ρ, L1, k-sparse) and contractive (seed 000 §1.1, eq. 1–4;
-seed 003 §2.3; seed 004 §1.1).
+seed 003 §2.3; seed 004 §1.1. Papers: Hinton & Salakhutdinov 2006; Vincent et al. 2008; Rifai et al.
+2011; Makhzani & Frey 2014).
 
 Loss per image, averaged over the batch (the recon term is eq. 1's squared error summed over pixels):
     plain        L = ‖x − f(g(x))‖²                                          (000, eq. 1)
@@ -36,7 +37,7 @@ class Config(ConfigBase):
     variant: str = param("plain", "Which autoencoder: plain (eq. 1), denoising (eq. 2), sparse (eq. 3, L1 or "
                          "k-sparse) or contractive (eq. 4).", choices=VARIANTS, label="variant")
     noise: str = param("masking", "Denoising only: how x is corrupted: Gaussian (x + σε), masking (each pixel "
-                       "set to 0 with probability p, as in the seed) or salt-and-pepper (set to 0 or 1).",
+                       "set to 0 with probability p, as in Vincent et al. 2008) or salt-and-pepper (set to 0 or 1).",
                        choices=NOISES, label="noise type", live=True)
     noise_level: float = param(0.3, "Denoising only: σ of the Gaussian noise, or the probability p that a pixel "
                                "is masked / salted.", lo=0.0, hi=1.0, step=0.05, label="noise level", live=True)
@@ -276,6 +277,7 @@ class Model(GenerativeModel):
     @torch.no_grad()
     def test_loss(self, x: Tensor, y: Tensor | None = None, batch_size: int = 1000) -> dict[str, float]:
         """Mean squared reconstruction error per image on held-out data (clean inputs)."""
+        x, y = self.here(x, y)                          # held-out data may be given on the CPU
         tot = 0.0
         for i in range(0, x.shape[0], batch_size):
             xb = x[i:i + batch_size]

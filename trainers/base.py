@@ -207,6 +207,10 @@ class GenerativeModel(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
+    def here(self, *tensors: torch.Tensor | None) -> tuple[torch.Tensor | None, ...]:
+        """``tensors`` on this model's device (None stays None): held-out data a caller keeps on the CPU."""
+        return tuple(None if t is None else t.to(self.device) for t in tensors)
+
     @torch.no_grad()
     def sample(self, n: int, y: Tensor | None = None) -> Tensor:
         raise NotImplementedError

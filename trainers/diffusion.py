@@ -1,4 +1,5 @@
-"""DDPM with ε-prediction, DDIM sampling and classifier-free guidance (seed 004 §3, eq. 8–11, listing 3).
+"""DDPM with ε-prediction, DDIM sampling and classifier-free guidance (seed 004 §3, eq. 8–11, listing 3;
+Ho et al. 2020: the notes' eq. 9 is their eq. 4, eq. 10 their eq. 14, eq. 11 their eq. 11).
 
 Training (eq. 10, listing 3): draw t ~ U{0 … T−1}, ε ~ N(0, I), form x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε (eq. 9)
 and regress ε_θ(x_t, t) onto ε with a mean squared error.

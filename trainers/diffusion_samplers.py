@@ -1,4 +1,4 @@
-"""Reverse-process samplers of the diffusion family: DDPM (seed 004 eq. 11) and DDIM (Song et al. 2021, eq. 12).
+"""Reverse-process samplers of the diffusion family: DDPM (seed 004 eq. 11; Ho et al. 2020, eq. 11 and Alg. 2) and DDIM (Song et al. 2021, eq. 12).
 
 Every sampler has the same small interface (:class:`Sampler`), as the schedulers of Hugging Face diffusers do:
 

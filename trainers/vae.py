@@ -1,4 +1,5 @@
-"""VAE, β-VAE, KL warm-up and conditional VAE (seeds 000 §1.2–1.3.1, 001, 002, 004 §1.2–1.4).
+"""VAE, β-VAE, KL warm-up and conditional VAE (seeds 000 §1.2–1.3.1, 001, 002, 004 §1.2–1.4;
+Kingma & Welling 2014, eq. 3 and 10; Higgins et al. 2017; Sohn et al. 2015).
 
 Loss per image (seed 004, eq. 2 and 4; seed 000, eq. 10):
     L = E_q[-log p(x|z)] + β_t · KL(q(z|x) ‖ N(0, I)),   β_t = β · min(1, epoch / warmup)   (listing 1)
@@ -227,6 +228,7 @@ class Model(GenerativeModel):
     @torch.no_grad()
     def test_loss(self, x: Tensor, y: Tensor | None = None, batch_size: int = 1000) -> dict[str, float]:
         """Negative ELBO per image on held-out data (one z sample per image, as pytorch/examples)."""
+        x, y = self.here(x, y)                          # held-out data may be given on the CPU
         tot = {"recon": 0.0, "kl": 0.0}
         # the z samples come from torch's global generator, not the run's: a held-out check must not
         # change the noise the next training steps draw

@@ -1,4 +1,5 @@
-"""VAE variants (issue #12, items 1–3; seed 002 §"VAE 的变体" 3–5): one family, three models chosen by ``variant``.
+"""VAE variants (issue #12, items 1–3; seed 002 §"VAE 的变体" 3–5: Larsen et al. 2016,
+Makhzani et al. 2015, Jang et al. 2017): one family, three models chosen by ``variant``.
 
 * ``vae-gan``  VAE-GAN (Larsen et al. 2016): the reconstruction term is measured in the discriminator's
   l-th layer, and the GAN game is played on reconstructions and prior samples (``vaevariants_vaegan``).

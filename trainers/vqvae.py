@@ -285,6 +285,7 @@ class Model(GenerativeModel):
     @torch.no_grad()
     def test_loss(self, x: Tensor, y: Tensor | None = None, batch_size: int = 1000) -> dict[str, float]:
         """Held-out reconstruction error and perplexity of code use (no EMA update, no counting)."""
+        x, y = self.here(x, y)                          # held-out data may be given on the CPU
         tot, counts = 0.0, torch.zeros(self.cfg.num_codes, device=x.device)
         for i in range(0, x.shape[0], batch_size):
             xb = x[i:i + batch_size]

@@ -1,4 +1,4 @@
-"""The vector quantiser of VQ-VAE and the statistics the codebook views need (seed 000 §1.3.2).
+"""The vector quantiser of VQ-VAE and the statistics the codebook views need (seed 000 §1.3.2; van den Oord et al. 2017, §3.1 and App. A.1).
 
     z_q(x) = e_k,  k = argmin_i ‖z_e(x) − e_i‖₂                                   (eq. 11)
     L = ‖x − D(e_k)‖² + ‖sg[E(x)] − e_k‖² + β ‖E(x) − sg[e_k]‖²                  (eq. 12)

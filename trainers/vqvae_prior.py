@@ -1,4 +1,4 @@
-"""A learnt prior over VQ-VAE code maps, to sample new images (seed 000 §1.3.2, VQ-VAE-2).
+"""A learnt prior over VQ-VAE code maps, to sample new images (seed 000 §1.3.2, VQ-VAE-2; Razavi et al. 2019).
 
 The VQ-VAE is trained with a uniform prior over codes; to generate, one fits an autoregressive
 model p(k_1, ..., k_T) = Π_t p(k_t | k_<t) to the code maps of the training images, samples a

@@ -13,7 +13,7 @@ from trainers import ae_probes as V
 from trainers.ae import Config, corrupt
 from trainers.loop import Run
 
-from .. import figures, latent, session, quality
+from .. import figures, latent, quality, ranges, session
 from ..latent import N_POINTS, test_subset
 from ..panel import LivePlot, Panel
 
@@ -27,7 +27,7 @@ for k, v in {"sparsity": "sparsity penalty", "contractive": "λ‖J‖²", "jaco
     figures.PRETTY.setdefault(k, v)       # additive: names for the curve legends
 
 EQUATION = r"""
-Encoder $g_\phi$, decoder $f_\theta$ (seed 000 §1.1): $\mathbf{h}=g_\phi(\mathbf{x})$,
+Encoder $g_\phi$, decoder $f_\theta$ (Hinton & Salakhutdinov 2006; the variants: Goodfellow, Bengio & Courville 2016, *Deep Learning* ch. 14; eq. 1–4 are this tab's numbering): $\mathbf{h}=g_\phi(\mathbf{x})$,
 $\mathbf{x}'=f_\theta(\mathbf{h})$; every variant minimises the squared reconstruction error, averaged over images
 $$L_{AE}=\frac1n\sum_{i=1}^n\big\|\mathbf{x}^{(i)}-f_\theta(g_\phi(\mathbf{x}^{(i)}))\big\|^2\quad(1)$$
 """
@@ -121,7 +121,7 @@ def render(run: Run, view: View) -> dict[str, Any]:
         sens = _sensitivity(m, x[:200])
         holes, holes_note = _holes(run, view, m, x)
     hist, rho_fig = _sparse_figs(run, h)
-    return {"recon": recon_img, "latent": latent.scatter(run, view.latent, h, y, WHAT), "activations": hist,
+    return {"recon": recon_img, "latent": latent.scatter(run, latent.chosen(view), h, y, WHAT), "activations": hist,
             "rho": rho_fig, "sensitivity": _sensitivity_fig(run, view, sens), "holes": holes,
             "holes_note": holes_note}
 
@@ -258,7 +258,7 @@ def build() -> Panel:
         with gr.Row():
             recon = gr.Image(label="Input / output rows (DAE: noisy, output, clean)",
                              interactive=False, format="png", height=330)
-            lat = latent.ScatterControls()
+            lat = latent.ScatterControls(panel)
         with gr.Tabs():
             with gr.Tab("Sparsity"):
                 with gr.Row():
@@ -270,7 +270,7 @@ def build() -> Panel:
             with gr.Tab("Why VAE (holes)"):
                 gr.Markdown("Rows: **AE** straight line from image a to b · **VAE** same line · **AE** random "
                             "codes · **VAE** random codes z ~ N(0, I). An AE's codes leave holes: points "
-                            "between or away from training codes decode to nothing (seed 001).")
+                            "between or away from training codes decode to nothing; a VAE's KL term pulls its codes onto N(0, I) (Kingma & Welling 2014, eq. 10).")
                 with gr.Row():
                     ia = gr.Slider(0, N_POINTS - 1, value=0, step=1, label="From test image a")
                     ib = gr.Slider(0, N_POINTS - 1, value=1, step=1, label="To test image b")
@@ -314,6 +314,7 @@ def build() -> Panel:
     for s in (ia, ib):
         panel.on(s.release, set_pair, [ia, ib], outputs=dict(holes=holes, holes_note=holes_note))
     lat.wire(panel, api_name="ae_tsne")
+    ranges.wire(panel, dict(ia=ia, ib=ib), lambda run: dict.fromkeys(["ia", "ib"], ranges.image_index(run, N_POINTS)))
     panel.on(vae_btn.click, train_vae, [vae_steps], outputs=dict(holes=holes, holes_note=holes_note),
              api_name="ae_train_vae", train=True)
     panel.on(twin_btn.click, train_twin, outputs=dict(sensitivity=sens), api_name="ae_compare_plain", train=True)

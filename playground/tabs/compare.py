@@ -20,7 +20,7 @@ from trainers.base import global_rng
 from trainers.data import IMAGE_DATASETS, POINT_DATASETS, DataError, load
 from trainers.loop import Run, train
 
-from .. import exports, quality, session
+from .. import exports, quality, session, zerogpu
 from ..liveplot import LivePlot
 from ..panel import as_update
 from . import compare_race as R
@@ -104,7 +104,7 @@ def race(prev: R.Race | None, data: str, families: list[str] | None, budget_in: 
         try:
             cfg = family(fam).Config(**overrides)
             session.check_budget(fam, cfg, data)
-            run = Run(fam, cfg, data, device=os.environ.get("PLAYGROUND_DEVICE", "auto"))
+            run = Run(fam, cfg, data, device=zerogpu.host_device())
         except (ValueError, DataError) as e:
             yield [rc, f"⚠️ {label}: {e}", *_views_out(rc)]
             continue

@@ -11,12 +11,12 @@ from trainers.diffusion_guidance import GUIDES
 from trainers.diffusion_schedules import Schedule
 from trainers.loop import Run
 
-from .. import figures, quality
+from .. import figures, player, quality, ranges
 from ..panel import LivePlot, Panel
 from . import diffusion_latent as latent
 from . import diffusion_views as views
-from .diffusion_reverse import (View, _data_points, _fwd_t, _is_points, _rng, compare_guidance, export_gif,
-                                frame_views, play_tick, sample_frames, step_frame, _frames)
+from .diffusion_reverse import (FIRST, LAST, View, _data_points, _fwd_t, _is_points, _rng, compare_guidance,
+                                export_gif, frame_views, sample_frames, _frames)
 from .diffusion_views import guidance_scan  # noqa: F401  (the tab's API: tests call it here)
 
 TITLE = "Diffusion"
@@ -25,7 +25,7 @@ N_POINTS, N_IMAGES = 400, 16
 LIVE_STEPS = 20            # the live preview samples with 20 deterministic DDIM steps: cheap, and smooth over time
 
 EQUATION = r"""
-### What it trains (seed 004 §3)
+### What it trains (Ho et al. 2020, §2–3: eq. 9 here is their eq. 4, eq. 10 their eq. 14, eq. 11 their eq. 11 with Alg. 2)
 $$q(x_t\mid x_0)=\mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\ (1-\bar\alpha_t)I\big),\quad
 \bar\alpha_t=\prod_{s=1}^{t}(1-\beta_s)\qquad(9)$$
 $$\mathcal{L}_{\text{simple}}=\mathbb{E}_{t,x_0,\epsilon}\big\|\epsilon-\epsilon_\theta\big(\sqrt{\bar\alpha_t}x_0
@@ -34,11 +34,11 @@ $$\mathcal{L}_{\text{simple}}=\mathbb{E}_{t,x_0,\epsilon}\big\|\epsilon-\epsilon
 Guidance: $\hat\epsilon=\epsilon_\theta(x_t,\varnothing)+w\,(\epsilon_\theta(x_t,y)-\epsilon_\theta(x_t,\varnothing))$;
 the score is $\nabla\log q_t(x_t)\approx-\hat\epsilon/\sqrt{1-\bar\alpha_t}$.
 
-**Classifier guidance** (seed 004 §3.2; Dhariwal & Nichol 2021, Alg. 1 and 2): a classifier
+**Classifier guidance** (Dhariwal & Nichol 2021, §4, Alg. 1 and 2): a classifier
 $p_\phi(y\mid x_t,t)$ trained on noisy $x_t$ (eq. 9) steers each reverse step with $g=\nabla_{x_t}\log p_\phi(y\mid x_t,t)$:
 $$\text{DDPM: } x_{t-1}\sim\mathcal N\big(\mu_\theta(x_t,t)+s\,\Sigma\,g,\ \Sigma\big),\ \Sigma=\sigma_t^2I
 \qquad\text{DDIM: } \hat\epsilon\leftarrow\epsilon_\theta(x_t,t)-\sqrt{1-\bar\alpha_t}\;s\,g$$
-(the notes write the second with $s=1$: $\hat\epsilon=\epsilon_\theta-\sigma_t\nabla_{x_t}\log p_\phi(y\mid x_t)$).
+(the class notes write the second with $s=1$: $\hat\epsilon=\epsilon_\theta-\sigma_t\nabla_{x_t}\log p_\phi(y\mid x_t)$).
 """
 
 X0 = r"\frac{x_t-\sqrt{1-\bar\alpha_t}\,\epsilon_\theta(x_t,t)}{\sqrt{\bar\alpha_t}}"
@@ -135,7 +135,9 @@ PRESETS = {
         "digits", dict(T=100, width=16, lr=2e-3, batch_size=64),
         "8×8 digits: within about a hundred steps the samples turn from noise into digit-like shapes; in the "
         "reverse process, x̂₀ is already about as close to real digits as the final sample when x_t is still "
-        "mostly noise (ᾱ_t ≈ 0.2)."),
+        "mostly noise (ᾱ_t ≈ 0.2)."
+        " ⏱ A whole press (3,000 steps) takes about 3 minutes of one CPU core (bench/presets.py); "
+        "the digit-like shapes come within the first ten seconds."),
 }
 
 
@@ -145,7 +147,7 @@ def render(run: Run, view: View) -> dict[str, Any]:
     """Live views while training: samples (20 DDIM steps, fixed seed) redrawn; the schedules and the forward
     process depend only on T and t, so they are drawn once per (T, schedule, t) and skipped afterwards."""
     pts = _is_points(run)
-    ready = int(run.model.trained_steps) > 0
+    ready = player.trained(run)
     steps = min(LIVE_STEPS, run.cfg.T)
     if ready:
         with run.evaluating() as m:
@@ -223,12 +225,7 @@ def build() -> Panel:
                 with gr.Row():
                     field_mode = gr.Radio(views.FIELDS, value="ε̂ field", label="2D arrows")
                     sample_btn = gr.Button("Sample and keep every frame", variant="primary")
-                frame = gr.Slider(0, 100, value=0, step=1, label="Frame (0 = x_T, pure noise; last = x₀)")
-                with gr.Row():
-                    prev_btn = gr.Button("◀ −1 step")
-                    play_btn = gr.Button("▶ Play")
-                    pause_btn = gr.Button("❚❚ Pause")
-                    next_btn = gr.Button("+1 step ▶")
+                play = player.build("Frame (0 = x_T, pure noise; last = x₀)")
                 readout = gr.Markdown("Train, then press **Sample and keep every frame**.")
                 with gr.Row():
                     frame_plot = LivePlot(label="x_t (red) and the ε̂ field (arrows)")
@@ -255,10 +252,9 @@ def build() -> Panel:
     panel.wire(dict(samples_plot=samples_plot, samples_img=samples_img, schedules=sched, forward_plot=fwd_plot,
                     forward_img=fwd_img, latent_codes=lat["latent_codes"], latent_samples=lat["latent_samples"],
                     latent_recon=lat["latent_recon"], latent_note=lat["latent_note"]), render)
-    timer = gr.Timer(0.2, active=False)
     fviews = dict(frame_plot=frame_plot, frame_x0=frame_x0, img_xt=img_xt, img_eps=img_eps, img_x0=img_x0,
                   readout=readout)
-    with_frame = dict(frame=frame, **fviews)
+    with_frame = dict(frame=play.frame, **fviews)
 
     def set_t(run: Run, view: View, t: float) -> dict[str, Any]:
         view.fwd_t = int(t)
@@ -268,24 +264,14 @@ def build() -> Panel:
         view.field_mode = mode
         return frame_views(run, view, k)
 
-    def play(run: Run, view: View, k: float) -> dict[str, Any]:
-        fr = _frames(view)
-        start = 0 if int(k) >= len(fr) - 1 else int(k)                 # Play at the end starts over
-        return {"frame": start, "timer": gr.Timer(active=True)}
-
     panel.on(fwd_t.release, set_t, [fwd_t], outputs=dict(forward_plot=fwd_plot, forward_img=fwd_img, schedules=sched))
     panel.on(sample_btn.click, sample_frames, [sampler, ddim_steps, eta, n, seed, guidance, label, field_mode, guide,
                                                scale],
              outputs=with_frame, api_name="diffusion_sample")
-    panel.on(frame.release, frame_views, [frame], outputs=fviews, api_name="diffusion_frame")
-    panel.on(field_mode.change, set_field, [frame, field_mode], outputs=fviews)
-    panel.on(prev_btn.click, lambda run, view, k: step_frame(run, view, k, -1), [frame], outputs=with_frame,
-             api_name="diffusion_prev")
-    panel.on(next_btn.click, lambda run, view, k: step_frame(run, view, k, +1), [frame], outputs=with_frame,
-             api_name="diffusion_next")
-    panel.on(play_btn.click, play, [frame], outputs=dict(frame=frame, timer=timer))
-    pause_btn.click(lambda: gr.Timer(active=False), None, timer, api_visibility="private", show_progress="hidden")
-    panel.on(timer.tick, play_tick, [frame], outputs=dict(with_frame, timer=timer))
+    player.wire(panel, play, _frames, frame_views, fviews, "diffusion", FIRST, LAST)
+    ranges.wire(panel, dict(fwd_t=fwd_t, ddim_steps=ddim_steps),
+                lambda run: dict(fwd_t=(1, run.cfg.T), ddim_steps=(1, run.cfg.T)))
+    panel.on(field_mode.change, set_field, [play.frame, field_mode], outputs=fviews)
     panel.on(gif_btn.click, export_gif, outputs=dict(gif=gif_file), api_name="diffusion_gif")
     panel.on(lat["speed_btn"].click, latent.compare_speed, outputs=dict(speed=lat["speed"]), train=True,
              api_name="diffusion_speed")

@@ -14,6 +14,7 @@ from trainers.diffusion_guidance import GUIDES, ClassifierGuidance
 from trainers.loop import Run
 from trainers.metrics import chamfer, grid_around
 
+from .. import player
 from . import diffusion_latent as latent
 from . import diffusion_views as views
 
@@ -36,6 +37,7 @@ class View:
     chamfer: dict[str, float] = field(default_factory=dict)   # sampler -> distance to held-out data
     axes: list[list[float]] | None = None                     # the 2D view's range, fixed for a run
     static_key: tuple | None = None     # (T, schedule, t) the static views were last drawn for
+    playing: bool = False               # ▶ Play pressed and not paused (playground/player.py)
 
 
 def _rng(run: Run, view: View):
@@ -49,11 +51,12 @@ def _fwd_t(run: Run, view: View) -> int:
 
 
 # ----------------------------------------------------------------------------- reverse process
+FIRST = "Already at the first frame (x_T, pure noise): there is no earlier step."
+LAST = "Already at the last frame (x₀): nothing is left to denoise."
+
+
 def _frames(view: View):
-    fr = view.frames
-    if fr is None:
-        raise ValueError("No reverse process yet: press 'Sample and keep every frame' first.")
-    return fr
+    return player.frames_of(view, "No reverse process yet: press 'Sample and keep every frame' first.")
 
 
 def frame_views(run: Run, view: View, k: int) -> dict[str, Any]:
@@ -126,7 +129,7 @@ def sample_frames(run: Run, view: View, sampler: str, steps: float, eta: float, 
         result = m.to_data_space(fr.result.to(m.device)).cpu()      # latent runs: decoded by D
         if latent.is_latent(run):                                   # the viewer and the GIF show decoded frames
             fr = latent.decoded_frames(m, fr)
-    view.frames, view.field_mode = fr, field_mode
+    view.frames, view.field_mode, view.playing = fr, field_mode, False
     # DDPM against DDIM from the same seed: how close each result lies to held-out data
     ref = run.data.x_test[:800].cpu()
     scores = view.chamfer
@@ -140,23 +143,6 @@ def sample_frames(run: Run, view: View, sampler: str, steps: float, eta: float, 
                         f"Chamfer distance of the result to held-out data (lower is closer): {compare}.  \n"
                         + shown["readout"])
     return {"frame": gr.update(maximum=len(fr) - 1, value=0), **shown}
-
-
-def step_frame(run: Run, view: View, k: float, delta: int) -> dict[str, Any]:
-    fr = _frames(view)
-    k = int(k) + delta
-    if k < 0:
-        raise ValueError("Already at the first frame (x_T, pure noise): there is no earlier step.")
-    if k >= len(fr):
-        raise ValueError("Already at the last frame (x₀): nothing is left to denoise.")
-    return {"frame": k, **frame_views(run, view, k)}
-
-
-def play_tick(run: Run, view: View, k: float) -> dict[str, Any]:
-    """One tick of Play: the next frame, stopping the timer at the end."""
-    fr = _frames(view)
-    k = min(int(k) + max(1, len(fr) // 100), len(fr) - 1)             # ~100 ticks whatever T is
-    return {"frame": k, **frame_views(run, view, k), "timer": gr.Timer(active=k < len(fr) - 1)}
 
 
 def compare_guidance(run: Run, view: View) -> dict[str, Any]:

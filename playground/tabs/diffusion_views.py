@@ -58,7 +58,8 @@ def schedules(T: int, kind: str, t: int | None = None, height: int = 330):
                                                               exponentformat="power")
         anns.append(dict(text=f"<b>{title}</b>", x=lo + width / 2, y=1.0, xref="paper", yref="paper",
                          yanchor="bottom", showarrow=False, font=dict(size=17)))
-    return figures.fig(traces, dict(height=height, annotations=anns, hovermode="closest",
+    # the axes' domains and anchors go in too: without them plotly stacks all three panels on one pair of axes
+    return figures.fig(traces, dict(layout, height=height, annotations=anns, hovermode="closest",
                                     legend=dict(orientation="h", y=-0.22)))
 
 

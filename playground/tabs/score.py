@@ -13,6 +13,7 @@ from trainers.loop import Run
 from trainers.metrics import chamfer, grid_around
 from trainers.score import Config, reverse_process
 
+from .. import player
 from ..panel import LivePlot, Panel
 from . import score_paths, score_views as views
 from .score_text import EQUATION, PRESETS, SAMPLER_CHOICES, equation_for
@@ -34,6 +35,7 @@ class View:
     true_key: tuple | None = None       # (t, dataset) the true field was computed for
     true: Any = None                    # (grid, field, words, figure)
     companion: Any = None               # the model trained for the path comparison
+    playing: bool = False               # ▶ Play pressed and not paused (playground/player.py)
 
 
 def _data(run: Run) -> torch.Tensor:
@@ -53,9 +55,8 @@ def _grid(run: Run) -> torch.Tensor:
 # ----------------------------------------------------------------------------- live views
 def render(run: Run, view: View) -> dict[str, Any]:
     """Samples from a cheap sampler (fixed seed) and the learned field at the chosen level, beside the true one."""
-    m = run.model
     out: dict[str, Any] = {}
-    if int(m.trained_steps) > 0:
+    if player.trained(run):
         name, kw = LIVE[run.cfg.objective]
         with run.evaluating() as mm:
             s = reverse_process(mm, N_POINTS, name, seed=1234, keep=False, **kw).result
@@ -98,10 +99,12 @@ def set_level(run: Run, view: View, t: float) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- sampling, frame by frame
+FIRST = "Already at the first frame (x_T, the prior's noise): there is no earlier step."
+LAST = "Already at the last frame: these are the finished samples."
+
+
 def _frames(view: View):
-    if view.frames is None:
-        raise ValueError("No sampling run yet: press 'Sample and keep every frame' first.")
-    return view.frames
+    return player.frames_of(view, "No sampling run yet: press 'Sample and keep every frame' first.")
 
 
 def frame_views(run: Run, view: View, k: float) -> dict[str, Any]:
@@ -148,7 +151,7 @@ def sample_frames(run: Run, view: View, sampler: str, steps: float, corrector: f
     with run.evaluating() as mm:
         fr = reverse_process(mm, n, name, steps=steps, corrector=corrector, snr=snr, eps=eps, per_level=per_level,
                              seed=seed, grid=_grid(run))
-    view.frames = fr
+    view.frames, view.playing = fr, False
     label = views.NAMES[name] + (f" ({fr.settings})" if fr.settings else "") + f", {len(fr) - 1} updates"
     view.chamfer[label] = chamfer(fr.result, run.data.x_test.cpu())
     view.chamfer = dict(list(view.chamfer.items())[-6:])
@@ -158,22 +161,6 @@ def sample_frames(run: Run, view: View, sampler: str, steps: float, corrector: f
                         f"Chamfer distance of the result to held-out data (lower is closer):  \n{compare}  \n"
                         + shown["readout"])
     return {"frame": gr.update(maximum=len(fr) - 1, value=0), **shown}
-
-
-def step_frame(run: Run, view: View, k: float, delta: int) -> dict[str, Any]:
-    fr = _frames(view)
-    k = int(k) + delta
-    if k < 0:
-        raise ValueError("Already at the first frame (x_T, the prior's noise): there is no earlier step.")
-    if k >= len(fr):
-        raise ValueError("Already at the last frame: these are the finished samples.")
-    return {"frame": k, **frame_views(run, view, k)}
-
-
-def play_tick(run: Run, view: View, k: float) -> dict[str, Any]:
-    fr = _frames(view)
-    k = min(int(k) + max(1, len(fr) // 100), len(fr) - 1)
-    return {"frame": k, **frame_views(run, view, k), "timer": gr.Timer(active=k < len(fr) - 1)}
 
 
 def export_gif(run: Run, view: View) -> dict[str, Any]:
@@ -224,12 +211,7 @@ def build() -> Panel:
                     n = gr.Number(300, precision=0, label="samples (≤ 2000)")
                     seed = gr.Number(0, precision=0, label="seed (same seed: same x_T)")
                 sample_btn = gr.Button("Sample and keep every frame", variant="primary")
-                frame = gr.Slider(0, 100, value=0, step=1, label="Frame (0 = x_T, the prior's noise; last = result)")
-                with gr.Row():
-                    prev_btn = gr.Button("◀ −1 step")
-                    play_btn = gr.Button("▶ Play")
-                    pause_btn = gr.Button("❚❚ Pause")
-                    next_btn = gr.Button("+1 step ▶")
+                play = player.build("Frame (0 = x_T, the prior's noise; last = result)")
                 readout = gr.Markdown("Train, then press **Sample and keep every frame**.")
                 with gr.Row():
                     frame_plot = LivePlot(label="x_t (red) and the field it follows (arrows)")
@@ -255,26 +237,14 @@ def build() -> Panel:
                 path_plot = LivePlot(label="sample paths from the same noise")
     panel.wire(dict(samples_plot=samples_plot, field_plot=field_plot, true_plot=true_plot, field_text=field_text),
                render)
-    timer = gr.Timer(0.2, active=False)
     fviews = dict(frame_plot=frame_plot, frame_x0=frame_x0, readout=readout)
-    with_frame = dict(frame=frame, **fviews)
-
-    def play(run: Run, view: View, k: float) -> dict[str, Any]:
-        fr = _frames(view)
-        return {"frame": 0 if int(k) >= len(fr) - 1 else int(k), "timer": gr.Timer(active=True)}
+    with_frame = dict(frame=play.frame, **fviews)
 
     panel.on(level.input, set_level, [level], outputs=dict(field_plot=field_plot, true_plot=true_plot,
                                                            field_text=field_text), api_name="score_field")
     panel.on(sample_btn.click, sample_frames, [sampler, steps, corrector, snr, eps, per_level, n, seed],
              outputs=with_frame, api_name="score_sample")
-    panel.on(frame.release, frame_views, [frame], outputs=fviews, api_name="score_frame")
-    panel.on(prev_btn.click, lambda run, view, k: step_frame(run, view, k, -1), [frame], outputs=with_frame,
-             api_name="score_prev")
-    panel.on(next_btn.click, lambda run, view, k: step_frame(run, view, k, +1), [frame], outputs=with_frame,
-             api_name="score_next")
-    panel.on(play_btn.click, play, [frame], outputs=dict(frame=frame, timer=timer))
-    pause_btn.click(lambda: gr.Timer(active=False), None, timer, api_visibility="private", show_progress="hidden")
-    panel.on(timer.tick, play_tick, [frame], outputs=dict(with_frame, timer=timer))
+    player.wire(panel, play, _frames, frame_views, fviews, "score", FIRST, LAST)
     panel.on(gif_btn.click, export_gif, outputs=dict(gif=gif_file), api_name="score_gif")
     panel.on(scan_btn.click, corrector_scan, [scan_steps], outputs=dict(scan_plot=scan_plot, scan_text=scan_text),
              api_name="score_scan")

@@ -10,9 +10,9 @@ $$\theta^*=\arg\min_\theta\ \mathbb{E}_t\Big\{\lambda(t)\,\mathbb{E}_{x_0}\mathb
 $p_{0t}(x_t\mid x_0)=\mathcal{N}(\alpha_t x_0,\ \sigma_t^2 I)$, so $\nabla_{x_t}\log p_{0t}=-(x_t-\alpha_t x_0)/\sigma_t^2=-z/\sigma_t$;
 weight $\lambda(t)=\sigma_t^2$ (NCSN: $\lambda(\sigma)=\sigma^2$ and a ½).
 
-**ε-prediction and the score** (seed 004 §3): the network predicts the noise and
+**ε-prediction and the score** (Ho et al. 2020, §3.2 and §3.4): the network predicts the noise and
 $s_\theta(x,t)=-\epsilon_\theta(x,t)/\sigma_t$ — so $\sigma_t^2\|s_\theta+z/\sigma_t\|^2=\|\epsilon_\theta(x_t,t)-z\|^2$,
-DDPM's loss (eq. 10).
+DDPM's loss (eq. 10 of the Diffusion tab; Ho et al. 2020, eq. 14).
 
 **Flow matching** (Lipman et al. 2023, eq. 23 with $\sigma_{\min}=0$; rectified flow, Liu et al. 2022, eq. 1), objective *flow*:
 $$\min_\theta\ \mathbb{E}_{t\sim U[0,1],\,x_0\sim\mathcal N(0,I),\,x_1\sim\text{data}}

@@ -15,7 +15,7 @@ from trainers.data import Dataset
 from trainers.loop import Run
 from trainers.tdvae import Config
 
-from .. import figures
+from .. import figures, ranges
 from ..panel import LivePlot, Panel
 
 TITLE = "TD-VAE"
@@ -23,7 +23,7 @@ DATASETS = list(tdvae_data.SEQUENCE_DATASETS)[::-1]          # sine waves first:
 TRUTH, SEEN, FUTURE = "#ea580c", "#1e3a8a", "#9333ea"      # orange truth ahead, blue seen, purple futures
 
 EQUATION = r"""
-### What it trains (seed 000, eq. 14)
+### What it trains (eq. 14: the TD-VAE loss on a pair $t_1<t_2$, Gregor et al. 2019)
 Pick $t_1<t_2$ with the jump $t_2-t_1$ in your range; draw $z_{t_2}\sim p_B(\cdot\mid b_{t_2})$, then
 $z_{t_1}\sim p_S(\cdot\mid z_{t_2},b_{t_1},b_{t_2})$, and maximise
 $$J=\mathbb{E}\big[\log p_D(x_{t_2}\mid z_{t_2})+\log p_B(z_{t_1}\mid b_{t_1})+\log p_T(z_{t_2}\mid z_{t_1})
@@ -49,7 +49,9 @@ PRESETS = {   # notes measured on seeded runs at the tab's 3000 steps (tests/tes
         "future's next value is ≈ 4× closer (squared error) to the truth than repeating the last value (≈ 6× "
         "by step 3000), and over all 16 steps its error is about half of repeating's (the numbers above the "
         "plot). With jump 4 the model predicts 4 steps at once: its first point is ≈ 10× closer than repeating "
-        "(≈ 16× by step 3000)."),
+        "(≈ 16× by step 3000)."
+        " ⏱ A whole press (3,000 steps) takes about 2½ minutes of one CPU core (bench/presets.py); "
+        "step 300 comes after about 15 seconds."),
     "Bouncing ball": (
         "bouncing ball", dict(length=20, jump_min=1, jump_max=3),
         "first the decoder learns an average blob: around steps 50–100 the KL is near 0 and every future is "
@@ -57,7 +59,9 @@ PRESETS = {   # notes measured on seeded runs at the tab's 3000 steps (tests/tes
         "to ≈ 4.8 nats and the decoder term fallen from ≈ 54 to ≈ 10, and the futures start to move and spread. "
         "By step 3000 the average future's centre is about a quarter closer to the true ball than staying put "
         "(0.7 vs 1.0 px one frame ahead, 2.5 vs 3.6 px four ahead), and the futures fan out the farther they "
-        "look (≈ 0.8 px apart one frame ahead, ≈ 3 px ten frames ahead)."),
+        "look (≈ 0.8 px apart one frame ahead, ≈ 3 px ten frames ahead)."
+        " ⏱ A whole press (3,000 steps) takes about 2 minutes of one CPU core (bench/presets.py); "
+        "step 400 comes after about 20 seconds."),
     "Moving digit": (
         "moving digit", dict(length=20, jump_min=1, jump_max=3, z_dim=16),
         "the latent state would have to hold the digit's identity as well as its position and velocity: watch "
@@ -239,4 +243,7 @@ def build() -> Panel:
     panel.on(again.click, roll, inputs, api_name="tdvae_rollout")
     for s in (seq, t, jump, n, steps):
         panel.on(s.release, roll, inputs)
+    ranges.wire(panel, dict(seq=seq, t=t, jump=jump),
+                lambda run: dict(seq=(0, run.data.x_test.shape[0] - 1), t=(0, run.data.x_test.shape[1] - 1),
+                                 jump=(run.cfg.jump_min, run.cfg.jump_max)))
     return panel

@@ -11,7 +11,7 @@ from trainers import metrics
 from trainers.loop import Run
 from trainers.vae import Config, interpolation_codes, manifold_codes, prior_codes, traversal_codes
 
-from .. import figures, latent, quality
+from .. import figures, latent, quality, ranges
 from ..latent import test_subset
 from ..panel import LivePlot, Panel
 
@@ -19,6 +19,7 @@ TITLE = "VAE"
 WHAT = "latent means μ(x)"      # the points of the latent scatter
 
 EQUATION = r"""
+### What it trains (Kingma & Welling 2014, eq. 3 and 10; β-VAE: Higgins et al. 2017, eq. 4)
 $$\mathcal{L}(x)=\underbrace{\mathbb{E}_{q_\phi(z\mid x)}\big[-\log p_\theta(x\mid z)\big]}_{\text{recon}}
 +\beta_t\,\underbrace{D_{\mathrm{KL}}\big(q_\phi(z\mid x)\,\|\,\mathcal{N}(0,I)\big)}_{\text{KL}}$$
 $$D_{\mathrm{KL}}=-\tfrac12\sum_{j=1}^{d}\big(1+\log\sigma_j^2-\mu_j^2-\sigma_j^2\big),\qquad
@@ -90,7 +91,9 @@ PRESETS = {
         "4 of the 10 KL bars go grey. In the traversal, one of those 4 rows moves the sprite sideways, one up "
         "and down (about 14 px over −3 … 3), the other two along a diagonal while it grows. So this is only "
         "partly disentangled: position is coded almost perfectly, size partly and tangled with position, "
-        "rotation and shape not at all (at β = 4 the code keeps what costs the most pixels to get wrong)."),
+        "rotation and shape not at all (at β = 4 the code keeps what costs the most pixels to get wrong)."
+        " ⏱ A whole press (3,000 steps) takes about 7 minutes of one CPU core (bench/presets.py); "
+        "the KL bars go grey after about 500 steps, a little over a minute."),
     "CVAE with a learned prior p(z|y)": (
         "digits", dict(conditional=True, prior="learned", latent_dim=8),
         "the prior network moves each label's mean μ_p(y) away from 0 (|μ_p(y)| ≈ 3.4 on average at step 600; "
@@ -140,7 +143,7 @@ def render(run: Run, view: View) -> dict[str, Any]:
     trav = figures.grid(imgs["trav"], nrow=9)
     interp = figures.grid(torch.cat([x[a:a + 1], imgs["interp"], x[b:b + 1]]), nrow=10)
     manifold = figures.grid(imgs["manifold"], nrow=15, pad=0) if "manifold" in imgs else None
-    return {"recon": recon_img, "samples": samples_img, "kl": kl_fig, "latent": latent.scatter(run, view.latent, mu, y, WHAT),
+    return {"recon": recon_img, "samples": samples_img, "kl": kl_fig, "latent": latent.scatter(run, latent.chosen(view), mu, y, WHAT),
             "traversal": trav, "interpolation": interp, "manifold": manifold}
 
 
@@ -189,7 +192,7 @@ def build() -> Panel:
                                interactive=False, format="png", height=360)
         with gr.Row():
             kl = LivePlot(label="KL per latent dimension")
-            lat = latent.ScatterControls()
+            lat = latent.ScatterControls(panel)
         with gr.Tabs():
             with gr.Tab("Traversal"):
                 trav_idx = gr.Slider(0, 499, value=0, step=1, label="Start from test image #")
@@ -211,4 +214,6 @@ def build() -> Panel:
 
     latent.wire_walks(panel, trav_idx, trav, (ia, ib), interp)
     lat.wire(panel, api_name="vae_tsne")
+    ranges.wire(panel, dict(trav_idx=trav_idx, ia=ia, ib=ib),
+                lambda run: dict.fromkeys(["trav_idx", "ia", "ib"], ranges.image_index(run, latent.N_POINTS)))
     return panel

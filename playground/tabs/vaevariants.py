@@ -12,7 +12,7 @@ from trainers.loop import Run
 from trainers.vae import kl_normal
 from trainers.vaevariants import Config
 
-from .. import figures, latent, quality
+from .. import figures, latent, quality, ranges
 from ..latent import test_subset
 from ..panel import LivePlot, Panel
 from . import vaevariants_views as views
@@ -20,7 +20,7 @@ from . import vaevariants_views as views
 TITLE = "VAE variants"
 
 EQUATION = r"""
-Three relatives of the VAE from the notes (seed 002, the list of VAE variants, items 3–5), chosen by **variant**; the box below
+Three relatives of the VAE: VAE-GAN (Larsen et al. 2016), the adversarial autoencoder (Makhzani et al. 2015) and the Gumbel-softmax VAE (Jang et al. 2017), chosen by **variant**; the box below
 shows the objective of the one chosen. All three encode and decode the images with MLPs (one hidden layer);
 VAE-GAN's encoder and decoder are exactly the VAE tab's, and its plain-VAE twin is the VAE tab's model.
 """
@@ -151,7 +151,7 @@ def render(run: Run, view: View) -> dict[str, Any]:
     nrow = m.k if variant == "aae" and m.by_label else 8
     out.update(recon=figures.grid(torch.cat([x[:8], recon[:8], x[8:16], recon[8:16]]), nrow=8),
                samples=figures.grid(samples, nrow=nrow),
-               latent=latent.scatter(run, view.latent, z, y, "codes" if variant != "gumbel" else "code probabilities q(y|x)"),
+               latent=latent.scatter(run, latent.chosen(view), z, y, "codes" if variant != "gumbel" else "code probabilities q(y|x)"),
                interpolation=figures.grid(torch.cat([x[a:a + 1], interp_img, x[b:b + 1]]), nrow=10))
     if dec is not None:
         out["traversal"] = figures.grid(dec, nrow=9)
@@ -193,7 +193,7 @@ def build() -> Panel:
                 flip = gr.Image(label="Top: input · decoded code · flipped; bottom: the variable through every category",
                                 interactive=False, format="png", height=200)
             with gr.Tab("Latent space"):
-                lat = latent.ScatterControls()
+                lat = latent.ScatterControls(panel)
             with gr.Tab("Traversal (VAE-GAN, AAE)"):
                 trav_idx = gr.Slider(0, 499, value=0, step=1, label="Start from test image #")
                 trav = gr.Image(label="Rows: latent dimensions (VAE-GAN: most KL first); columns: values across "
@@ -237,4 +237,9 @@ def build() -> Panel:
     for s in (flip_idx, flip_var):
         panel.on(s.release, set_flip, [flip_idx, flip_var, flip_cat], outputs=flips)
     lat.wire(panel, api_name="vaevariants_tsne")
+    ranges.wire(panel, dict(flip_var=flip_var, flip_cat=flip_cat, tau_idx=tau_idx, flip_idx=flip_idx,
+                            trav_idx=trav_idx, ia=ia, ib=ib),
+                lambda run: dict(flip_var=(0, run.cfg.n_vars - 1), flip_cat=(0, run.cfg.categories - 1),
+                                 **dict.fromkeys(["tau_idx", "flip_idx", "trav_idx", "ia", "ib"],
+                                                 ranges.image_index(run, latent.N_POINTS))))
     return panel

@@ -14,7 +14,7 @@ from trainers.loop import Run
 from trainers.vqvae_prior import PriorConfig, code_sequences
 from trainers.vqvae import Config
 
-from .. import figures, session, quality
+from .. import figures, quality, ranges, session
 from ..panel import LivePlot, Panel, as_update
 from ..session import Session
 from . import vqvae_views as views
@@ -24,13 +24,13 @@ N_PRIOR_IMAGES = 4000      # training images whose code maps the prior learns (a
 HEAVY_EVERY = 3.0          # seconds between live refreshes of the costly views (plots, experiments)
 
 EQUATION = r"""
-### What it trains (seed 000 §1.3.2)
+### What it trains (van den Oord et al. 2017, §3.1–3.2 and App. A.1: eq. 11 here is their eq. 2, eq. 12 their eq. 3, eq. 13 their EMA update)
 $$z_q(x)=e_k,\quad k=\arg\min_i\ \|z_e(x)-e_i\|_2\qquad(11)$$
 $$L=\underbrace{\tfrac{1}{CHW}\|x-D(e_k)\|^2}_{\text{recon}}+\underbrace{\tfrac{1}{hwD}\|\mathrm{sg}[z_e]-e_k\|^2}_{\text{VQ}}
 +\beta\,\underbrace{\tfrac{1}{hwD}\|z_e-\mathrm{sg}[e_k]\|^2}_{\text{commit}}\qquad(12)$$
 Each term is a **mean over its elements** (averaged over the batch too): the image's $C\cdot H\cdot W$ pixels,
 the code grid's $h\cdot w$ cells times $D$ dimensions, as in the reference implementations whose
-$\beta=0.25$ we keep. The seed writes plain squared norms; with $D=16$ on 8×8 digits ($4\cdot4\cdot16=256$ code
+$\beta=0.25$ we keep. The paper writes plain squared norms; with $D=16$ on 8×8 digits ($4\cdot4\cdot16=256$ code
 numbers for 64 pixels) those would weigh the VQ and commitment terms 4× more than here (on MNIST and sprites
 the two counts match).
 $$N_i\leftarrow\gamma N_i+(1-\gamma)n_i,\ \ m_i\leftarrow\gamma m_i+(1-\gamma)\textstyle\sum_j z_{i,j},
@@ -59,7 +59,9 @@ PRESETS = {   # notes measured on seeded runs at the tab's 2000 steps (tests/tes
         "worse than drawing the average sprite, 0.043), while zeroing or redrawing the top codes leaves the "
         "sprite in place, only a little softer (error 0.002 → 0.005 at step 1000, its centre moves by half a "
         "pixel). The 8×8 bottom grid sees the image itself, so this small model has no need to route the shape "
-        "through the 4×4 top grid."),
+        "through the 4×4 top grid."
+        " ⏱ A whole press (2,000 steps) takes about 5 minutes of one CPU core (bench/presets.py); "
+        "the numbers above are at step 1000, after about 2½ minutes."),
     "Prior: transformer vs gated PixelCNN": (
         "digits", dict(num_codes=32),
         "press ▶ Train (300 steps), then in **Sample (prior)** press **Train prior** (transformer, 200 steps), "
@@ -248,6 +250,8 @@ def build() -> Panel:
     panel.on(top_n.release, set_top_n, [top_n], outputs=dict(topn_img=topn_img, topn_fig=topn_fig),
              api_name="vqvae_top_n", show_progress="hidden")
     panel.on(off.submit, set_off, [off], outputs=dict(off_img=off_img, off_note=off_md), api_name="vqvae_codes_off")
+    ranges.wire(panel, dict(top_n=top_n, img_idx=img_idx),
+                lambda run: dict(top_n=(1, run.cfg.num_codes), img_idx=ranges.image_index(run, views.N_TEST)))
 
     def train_prior(s: Session | None, steps, temperature, kind="transformer"):
         if s is None or s.run is None or s.run.model is None:
