@@ -122,7 +122,7 @@ def build(panel: Any) -> None:
                                 elem_classes=["pg-example"])
     with gr.Row(equal_height=True):
         panel.copy_btn = gr.Button("🔗 Copy link", size="sm", scale=0, min_width=120, elem_classes=["pg-copy"])
-        panel.link_box = gr.Textbox(show_label=False, placeholder="a link to this tab and these settings",
+        panel.link_box = gr.Textbox(label="Link to this tab", show_label=False, placeholder="a link to this tab and these settings",
                                     max_lines=1, scale=1, container=False, elem_classes=["pg-link"])
 
 

@@ -9,6 +9,8 @@ ZH: dict[str, str] = {
         "从训练好的示例开始",
     "A run trained here beforehand: it loads at once, ready to explore or to train further.":
         "事先在这里训练好的运行：立即载入，可以直接探索，也可以继续训练。",
+    "Link to this tab":
+        "指向本标签页的链接",
     "🔗 Copy link":
         "🔗 复制链接",
     "a link to this tab and these settings":

@@ -3,6 +3,8 @@ p(z|y), the formula that follows the settings), and the VQ-VAE tab's gated Pixel
 Screenshots: tests/artifacts/vae_learned_prior.png, tests/artifacts/vqvae_pixelcnn_prior.png."""
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS, wait_for_step
@@ -56,8 +58,10 @@ def test_vqvae_pixelcnn_prior_beside_the_transformer(browser, app_url):
         page.get_by_label("gated PixelCNN").check(force=True)
         _click(page, "Train prior")
         page.get_by_text("gated PixelCNN prior: 200 steps").first.wait_for(timeout=240_000)
-        page.locator(".js-plotly-plot:visible", has_text="gated PixelCNN (blue) vs transformer (grey)").first \
-            .wait_for(timeout=60_000)
+        # the plot's title wraps to its panel's width (playground/static/liveplot.js), lines joined without a
+        # space in the text: "…gated" + "PixelCNN (blue) vs transformer (grey)"
+        title = re.compile(r"gated\s*PixelCNN\s*\(blue\)\s*vs\s*transformer\s*\(grey\)")
+        page.locator(".js-plotly-plot:visible", has_text=title).first.wait_for(timeout=60_000)
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "vqvae_pixelcnn_prior.png"), full_page=True, timeout=120_000)

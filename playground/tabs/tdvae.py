@@ -15,7 +15,7 @@ from trainers.data import Dataset
 from trainers.loop import Run
 from trainers.tdvae import Config
 
-from .. import figures, ranges
+from .. import display, figures, ranges
 from ..panel import LivePlot, Panel
 
 TITLE = "TD-VAE"
@@ -228,11 +228,12 @@ def build() -> Panel:
             again = gr.Button("Roll out again", variant="secondary", scale=0, min_width=160)
         info = gr.Markdown("Press **Train**, then pick a sequence and a time.", elem_classes=["pg-status"])
         # no label overlays: they would hide the top row of frames (the legend is in the text above)
-        strip = gr.Image(label="The test sequence", show_label=False, interactive=False, format="png",
-                         visible=False)
-        grid = gr.Image(label="Truth and rolled-out futures", show_label=False, interactive=False,
-                        format="png", visible=False)
-        plot = LivePlot(label="Jumpy prediction", visible=True)
+        with gr.Column(elem_classes=[display.KEY]):   # the key view (projector): the plot or the frames
+            strip = gr.Image(label="The test sequence", show_label=False, interactive=False, format="png",
+                             visible=False)
+            grid = gr.Image(label="Truth and rolled-out futures", show_label=False, interactive=False,
+                            format="png", visible=False)
+            plot = LivePlot(label="Jumpy prediction", visible=True)
     panel.wire(dict(info=info, strip=strip, futures=grid, plot=plot), render)
 
     def roll(run: Run, view: View, seq: float, t: float, jump: float, n: float, steps: float) -> dict[str, Any]:
