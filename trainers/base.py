@@ -243,3 +243,22 @@ def global_rng(seed: int | None = None) -> Iterator[None]:
         if seed is not None:
             torch.manual_seed(seed)
         yield
+
+
+class SamplesWhenTrained:
+    """Mixed into models that sample by iterating a trained network (diffusion, score models): counts the
+    steps that trained (their ``trained_steps`` buffer, registered in ``__init__``, travels in the export)
+    and refuses to sample before the first one or more than ``max_samples`` at a time."""
+    max_samples = 4096
+
+    def train_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        out = super().train_step(batch)                      # type: ignore[misc]
+        if finite(out["loss"]):
+            self.trained_steps += 1                          # type: ignore[attr-defined]
+        return out
+
+    def check_ready(self, n: int) -> None:
+        if int(self.trained_steps) == 0:                     # type: ignore[attr-defined]
+            raise ValueError("The model has not been trained yet: train it for a few steps before sampling.")
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.max_samples:
+            raise ValueError(f"The number of samples must be between 1 and {self.max_samples}; got {n!r}.")

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .base import Batch, ConfigBase, GenerativeModel, finite, param
+from .base import Batch, ConfigBase, GenerativeModel, SamplesWhenTrained, param
 from .diffusion_guidance import ClassifierGuidance, NoisyClassifier, classifier_terms
 from .diffusion_samplers import DDIM, DDPM, VARIANCES, Box, Sampler
 from .diffusion_schedules import T_MAX, T_MIN, Schedule
 from .diffusion_unet import MLPDenoiser, UNet
 
-MAX_SAMPLES = 4096
+MAX_SAMPLES = SamplesWhenTrained.max_samples
 
 
 @dataclass
@@ -129,7 +129,7 @@ class Frames:
                 "cg": None if self.cg_field is None else self.cg_field[k]}
 
 
-class Model(GenerativeModel):
+class Model(SamplesWhenTrained, GenerativeModel):
     family = "diffusion"
 
     def __new__(cls, *args, **kw):
@@ -235,18 +235,7 @@ class Model(GenerativeModel):
             out["loss_t_high"] = per[~low].detach().mean()
         return out
 
-    def train_step(self, batch: Batch) -> dict[str, Tensor]:
-        out = super().train_step(batch)
-        if finite(out["loss"]):
-            self.trained_steps += 1
-        return out
-
-    # -- sampling --------------------------------------------------------------------------------
-    def _check_ready(self, n: int) -> None:
-        if int(self.trained_steps) == 0:
-            raise ValueError("The model has not been trained yet: train it for a few steps before sampling.")
-        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SAMPLES:
-            raise ValueError(f"The number of samples must be between 1 and {MAX_SAMPLES}; got {n!r}.")
+    # -- sampling (train_step counts trained steps; check_ready: base.SamplesWhenTrained) ----------
 
     def _labels(self, n: int, y: Tensor | list[int] | int | None) -> Tensor | None:
         if not self.n_cond:
@@ -299,7 +288,7 @@ def reverse_process(model: Model, n: int, sampler: Sampler | None = None, *, gui
     ``y`` (pass y=None for the unconditional ε̂); with a ``grid``, its gradient there is kept too (for label
     ``field_y``, else the first sample's label).
     """
-    model._check_ready(n)
+    model.check_ready(n)
     sampler = model.sampler() if sampler is None else sampler
     s, dev = model.sched(), model.device
     ts = sampler.timesteps()

@@ -122,11 +122,11 @@ class LatentModel(Model):
             self.ae_trained += 1
         return out
 
-    def _check_ready(self, n: int) -> None:
+    def check_ready(self, n: int) -> None:
         if self.stage == "autoencoder":
             raise ValueError(f"The autoencoder stage is still running ({int(self.ae_trained)} of "
                              f"{self.cfg.ae_steps} steps): train on until the diffusion stage starts.")
-        super()._check_ready(n)
+        super().check_ready(n)
 
     def stored_codes(self) -> Tensor:
         """The latent codes kept with the run (standardised), (≤ CODES, d)."""

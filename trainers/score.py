@@ -22,12 +22,12 @@ import torch
 from torch import Tensor
 
 from . import score_samplers as smp
-from .base import Batch, ConfigBase, GenerativeModel, finite, param
+from .base import Batch, ConfigBase, GenerativeModel, SamplesWhenTrained, param
 from .diffusion_unet import MLPDenoiser
 from .score_sde import Process, dsm_loss, fm_loss, make
 
 OBJECTIVES = ("ncsn", "ve", "vp", "flow")
-MAX_SAMPLES = 4096
+MAX_SAMPLES = SamplesWhenTrained.max_samples
 CLOCK = 1000.0           # the embedding sees t · 1000 (the sinusoids' frequencies suit a 1000-step clock)
 
 
@@ -101,7 +101,7 @@ class Frames:
                 "field": None if self.field is None else self.field[k]}
 
 
-class Model(GenerativeModel):
+class Model(SamplesWhenTrained, GenerativeModel):
     family = "score"
 
     def __init__(self, cfg: Config, data_shape: tuple[int, ...], num_classes: int = 0) -> None:
@@ -164,18 +164,7 @@ class Model(GenerativeModel):
             out["loss_high"] = per[~mid].detach().mean()
         return out
 
-    def train_step(self, batch: Batch) -> dict[str, Tensor]:
-        out = super().train_step(batch)
-        if finite(out["loss"]):
-            self.trained_steps += 1
-        return out
-
-    # -- sampling --------------------------------------------------------------------------------
-    def check_ready(self, n: int) -> None:
-        if int(self.trained_steps) == 0:
-            raise ValueError("The model has not been trained yet: train it for a few steps before sampling.")
-        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SAMPLES:
-            raise ValueError(f"The number of samples must be between 1 and {MAX_SAMPLES}; got {n!r}.")
+    # -- sampling (train_step counts trained steps; check_ready: base.SamplesWhenTrained) ----------
 
     def prior(self, n: int, generator: torch.Generator) -> Tensor:
         d = self.dim
